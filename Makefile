@@ -1,0 +1,36 @@
+# Both commands work on a fresh machine with only python3: uv is bootstrapped from PyPI when missing.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap sync test lint demo sandbox clean
+
+help:
+	@echo "make demo   - start the sandbox and run the main job on it"
+	@echo "make test   - lint and run the whole test suite (what CI runs)"
+	@echo "make lint   - ruff and mypy"
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv $(CURDIR)/.tools
+	$(CURDIR)/.tools/bin/python -m pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+bootstrap: | $(UV)
+
+sync: bootstrap
+	$(UV) sync --frozen --all-packages
+
+lint: sync
+	$(UV) run ruff check .
+	$(UV) run mypy integration_tests/sandbox
+
+test: sync lint
+	$(UV) run pytest $(PYTEST_ARGS)
+
+demo: sync
+	$(UV) run python -m sandbox.demo
+
+sandbox: sync
+	$(UV) run sandbox up --dataset demo
+
+clean:
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Local sandbox of the Autotask PSA REST and Xero Accounting APIs."""

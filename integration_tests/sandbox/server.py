@@ -1,0 +1,193 @@
+"""The HTTP shell shared by both emulators: threads, admin endpoints, fault injection and accounting.
+
+Each emulator is an `ApiApp` that turns a werkzeug `Request` into a `Response`; this module wraps it with
+what every sandbox server has in common: `/__sandbox/{stats,requests,reset,faults,clock}`, seeded faults,
+the request log, and a real threaded HTTP/1.1 server bound to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from .clock import SandboxClock
+from .faults import FaultConfig, FaultInjector
+from .ratelimits import RateLimitPolicy
+from .recorder import Recorder, RequestEntry
+
+ADMIN_PREFIX = "/__sandbox/"
+
+
+@dataclass
+class CallContext:
+    """Per-request facts the API app fills in for the accounting around it."""
+
+    entry: RequestEntry
+    template: str = ""
+    tenant: str | None = None
+    throttled: bool = False
+    log_body: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ApiApp(Protocol):
+    name: str
+
+    def handle(self, request: Request, ctx: CallContext) -> Response: ...
+
+    def fault_response(self, kind: str, request: Request, ctx: CallContext) -> Response:
+        """A 429, 500 or 503 in the vendor's own shape (the request is not processed)."""
+        ...
+
+    def reset(self) -> None:
+        """Back to the loaded dataset."""
+        ...
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(data, default=str, separators=(",", ":")),
+        status=status,
+        headers=headers,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No per-request log lines: the sandbox's own log is `/__sandbox/requests`."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+        if type == "error":
+            super().log(type, message, *args)
+
+
+class SandboxServer:
+    """One emulator on 127.0.0.1:port, served from a background thread."""
+
+    def __init__(
+        self,
+        app: ApiApp,
+        clock: SandboxClock,
+        policy: RateLimitPolicy,
+        port: int = 0,
+        faults: FaultConfig | None = None,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.policy = policy
+        self.recorder = Recorder()
+        self.faults = FaultInjector(faults or FaultConfig())
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server: BaseWSGIServer = make_server(
+            "127.0.0.1", port, self._wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.app.name}-http", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # --- WSGI -----------------------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        if request.path.startswith(ADMIN_PREFIX):
+            response = self._admin(request)
+            return response(environ, start_response)
+        response = self._call_api(request, environ)
+        return response(environ, start_response)
+
+    def _call_api(self, request: Request, environ: dict[str, Any]) -> Response:
+        entry = RequestEntry(
+            method=request.method,
+            path=request.path,
+            query={k: v if len(v) > 1 else v[0] for k, v in request.args.lists()},
+            body=None,
+        )
+        ctx = CallContext(entry=entry, template=request.path)
+        self.recorder.start(entry)
+        fault = self.faults.draw()
+        if fault in ("429", "500", "503"):
+            response = self.app.fault_response(fault, request, ctx)
+        else:
+            try:
+                response = self.app.handle(request, ctx)
+            except Exception as exc:  # a sandbox bug must still answer, and loudly
+                logging.getLogger("sandbox").exception("unhandled error in %s emulator", self.app.name)
+                response = json_response({"sandboxError": f"{type(exc).__name__}: {exc}"}, status=500)
+        entry.tenant = ctx.tenant
+        entry.body = ctx.log_body
+        throttled = ctx.throttled or response.status_code == 429
+        self.recorder.finish(entry, ctx.template or request.path, response.status_code, throttled)
+        if fault == "slow":
+            time.sleep(self.faults.config.slow_seconds)
+        elif fault == "reset":
+            _reset_connection(environ)
+        return response
+
+    # --- admin ----------------------------------------------------------------------------------------
+
+    def _admin(self, request: Request) -> Response:
+        action = request.path[len(ADMIN_PREFIX) :].strip("/")
+        try:
+            if action == "stats" and request.method == "GET":
+                return json_response(self.recorder.stats())
+            if action == "requests" and request.method == "GET":
+                return json_response(self.recorder.requests())
+            if action == "reset" and request.method == "POST":
+                self.app.reset()
+                self.recorder.reset()
+                self.faults.configure(FaultConfig())
+                return json_response({"reset": True})
+            if action == "faults" and request.method == "POST":
+                config = FaultConfig.from_json(request.get_json(force=True))
+                self.faults.configure(config)
+                return json_response({"faults": config.to_json()})
+            if action == "faults" and request.method == "GET":
+                return json_response({"faults": self.faults.config.to_json(), "injected": self.faults.injected})
+            if action == "clock" and request.method == "POST":
+                body = request.get_json(force=True) or {}
+                offset = self.clock.advance(float(body.get("advance_seconds", 0)))
+                return json_response({"offset_seconds": offset, "now": self.clock.now().to_iso8601_string()})
+            if action == "clock" and request.method == "GET":
+                return json_response({"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()})
+        except (ValueError, TypeError) as exc:
+            return json_response({"error": str(exc)}, status=400)
+        return json_response({"error": f"unknown admin call {request.method} {request.path}"}, status=404)
+
+
+def _reset_connection(environ: dict[str, Any]) -> None:
+    """Drop the TCP connection with an RST and no response, like a load balancer resetting it."""
+    sock = environ.get("werkzeug.socket")
+    if sock is None:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
