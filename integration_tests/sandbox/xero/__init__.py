@@ -1,0 +1,1 @@
+"""Xero Accounting API and identity emulator."""
