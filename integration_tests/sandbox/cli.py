@@ -31,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--dataset", default="demo", help="demo | bench:N | path to a dataset JSON file")
     up.add_argument("--seed", type=int, default=1, help="seed for generated datasets")
     up.add_argument("--rate-limits", default="real", help="real | scaled:F | off")
-    up.add_argument("--faults", default=None, help='"rate=0.1;kinds=429,500;seed=7" or JSON, applied to both APIs')
+    up.add_argument(
+        "--faults", default=None, help='"rate=0.1;kinds=429,500;seed=7" or JSON, applied to both APIs'
+    )
     up.add_argument("--token-ttl", type=int, default=1800, help="Xero access-token lifetime in seconds")
 
     export = sub.add_parser("export", help="write a generated dataset to a JSON file")
@@ -65,7 +67,9 @@ class Sandbox:
             integration_code=secrets.token_hex(14).upper()[:27],
         )
         self.xero_credentials = XeroCredentials.generate()
-        self.autotask_app = AutotaskApp(dataset.get("autotask", {}), self.clock, self.policy, self.autotask_credentials)
+        self.autotask_app = AutotaskApp(
+            dataset.get("autotask", {}), self.clock, self.policy, self.autotask_credentials
+        )
         self.xero_app = XeroApp(
             dataset.get("xero", {}), self.clock, self.policy, self.xero_credentials, token_ttl=token_ttl
         )

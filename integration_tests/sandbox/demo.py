@@ -32,7 +32,15 @@ AUTOTASK_ENTITIES = (
     "PurchaseOrders",
     "PurchaseOrderItems",
 )
-XERO_COLLECTIONS = ("Accounts", "TaxRates", "Currencies", "BrandingThemes", "TrackingCategories", "Contacts", "Items")
+XERO_COLLECTIONS = (
+    "Accounts",
+    "TaxRates",
+    "Currencies",
+    "BrandingThemes",
+    "TrackingCategories",
+    "Contacts",
+    "Items",
+)
 
 
 def _autotask_counts(running: RunningSandbox, session: requests.Session) -> list[tuple[str, int]]:

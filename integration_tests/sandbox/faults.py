@@ -36,7 +36,9 @@ class FaultConfig:
         kinds = tuple(str(k) for k in data.get("kinds", FAULT_KINDS))
         bad = [k for k in kinds if k not in FAULT_KINDS]
         if bad or not kinds:
-            raise ValueError(f"fault kinds must be a non-empty subset of {list(FAULT_KINDS)}, got {list(kinds)}")
+            raise ValueError(
+                f"fault kinds must be a non-empty subset of {list(FAULT_KINDS)}, got {list(kinds)}"
+            )
         return cls(
             rate=rate,
             kinds=kinds,
@@ -63,7 +65,12 @@ class FaultConfig:
         return cls.from_json(data)
 
     def to_json(self) -> dict[str, Any]:
-        return {"rate": self.rate, "kinds": list(self.kinds), "seed": self.seed, "slow_seconds": self.slow_seconds}
+        return {
+            "rate": self.rate,
+            "kinds": list(self.kinds),
+            "seed": self.seed,
+            "slow_seconds": self.slow_seconds,
+        }
 
 
 @dataclass

@@ -61,7 +61,9 @@ class Recorder:
         with self._lock:
             calls = [
                 {"method": m, "path": p, "tenant": t, "status": s, "count": n}
-                for (m, p, t, s), n in sorted(self.calls.items(), key=lambda kv: (kv[0][1], kv[0][0], str(kv[0][2]), kv[0][3]))
+                for (m, p, t, s), n in sorted(
+                    self.calls.items(), key=lambda kv: (kv[0][1], kv[0][0], str(kv[0][2]), kv[0][3])
+                )
             ]
             return {"total": self.total, "throttled": self.throttled, "calls": calls}
 

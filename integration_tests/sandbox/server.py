@@ -68,7 +68,7 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return
 
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+    def log(self, type: str, message: str, *args: Any) -> None:
         if type == "error":
             super().log(type, message, *args)
 
@@ -93,7 +93,7 @@ class SandboxServer:
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", port, self._wsgi, threaded=True, request_handler=_QuietHandler
         )
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
     @property
@@ -105,7 +105,9 @@ class SandboxServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.app.name}-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"{self.app.name}-http", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -169,13 +171,17 @@ class SandboxServer:
                 self.faults.configure(config)
                 return json_response({"faults": config.to_json()})
             if action == "faults" and request.method == "GET":
-                return json_response({"faults": self.faults.config.to_json(), "injected": self.faults.injected})
+                return json_response(
+                    {"faults": self.faults.config.to_json(), "injected": self.faults.injected}
+                )
             if action == "clock" and request.method == "POST":
                 body = request.get_json(force=True) or {}
                 offset = self.clock.advance(float(body.get("advance_seconds", 0)))
                 return json_response({"offset_seconds": offset, "now": self.clock.now().to_iso8601_string()})
             if action == "clock" and request.method == "GET":
-                return json_response({"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()})
+                return json_response(
+                    {"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()}
+                )
         except (ValueError, TypeError) as exc:
             return json_response({"error": str(exc)}, status=400)
         return json_response({"error": f"unknown admin call {request.method} {request.path}"}, status=404)

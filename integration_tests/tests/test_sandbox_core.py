@@ -1,4 +1,4 @@
-"""The sandbox shell over HTTP: ready line, admin endpoints, seeded faults, clock, CLI errors, clean shutdown."""
+"""The sandbox shell over HTTP: ready line, admin endpoints, seeded faults, clock, CLI, shutdown."""
 
 from __future__ import annotations
 
@@ -50,9 +50,20 @@ def test_stats_count_calls_by_template_and_status(sandbox: RunningSandbox) -> No
 
 def test_request_log_keeps_arrival_order_and_never_credentials(sandbox: RunningSandbox) -> None:
     creds = sandbox.info["autotask"]
-    headers = {"UserName": creds["username"], "Secret": creds["secret"], "ApiIntegrationCode": creds["integration_code"]}
-    requests.get(sandbox.autotask_root + UNKNOWN_PATH, params={"search": '{"filter":[]}'}, headers=headers, timeout=5)
-    requests.post(sandbox.autotask_root + "/atservicesrest/v1.0/Other/query", json={"filter": []}, headers=headers, timeout=5)
+    headers = {
+        "UserName": creds["username"],
+        "Secret": creds["secret"],
+        "ApiIntegrationCode": creds["integration_code"],
+    }
+    requests.get(
+        sandbox.autotask_root + UNKNOWN_PATH, params={"search": '{"filter":[]}'}, headers=headers, timeout=5
+    )
+    requests.post(
+        sandbox.autotask_root + "/atservicesrest/v1.0/Other/query",
+        json={"filter": []},
+        headers=headers,
+        timeout=5,
+    )
     log = sandbox.admin("autotask", "requests")
     assert [entry["method"] for entry in log] == ["GET", "POST"]
     assert set(log[0]) == {"method", "path", "query", "body", "tenant", "status"}
@@ -105,7 +116,12 @@ def test_faults_are_reproducible_for_a_seed(sandbox: RunningSandbox) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"rate": 2}, {"rate": 0.1, "kinds": ["418"]}, {"rate": 0.1, "kinds": []}, {"rate": 0.1, "colour": "red"}],
+    [
+        {"rate": 2},
+        {"rate": 0.1, "kinds": ["418"]},
+        {"rate": 0.1, "kinds": []},
+        {"rate": 0.1, "colour": "red"},
+    ],
 )
 def test_bad_fault_settings_are_refused(sandbox: RunningSandbox, body: dict[str, object]) -> None:
     response = requests.post(sandbox.autotask_root + "/__sandbox/faults", json=body, timeout=5)
@@ -118,9 +134,9 @@ def test_clock_only_moves_forward(sandbox: RunningSandbox) -> None:
     moved = sandbox.admin("xero", "clock", {"advance_seconds": 120})
     assert moved["offset_seconds"] == pytest.approx(before + 120)
     # One clock for both APIs.
-    assert requests.get(sandbox.autotask_root + "/__sandbox/clock", timeout=5).json()["offset_seconds"] == pytest.approx(
-        before + 120
-    )
+    assert requests.get(sandbox.autotask_root + "/__sandbox/clock", timeout=5).json()[
+        "offset_seconds"
+    ] == pytest.approx(before + 120)
     backwards = requests.post(sandbox.xero_root + "/__sandbox/clock", json={"advance_seconds": -5}, timeout=5)
     assert backwards.status_code == 400
 
