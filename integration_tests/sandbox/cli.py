@@ -148,14 +148,14 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .dataset import load_dataset
+    from .dataset import dumps, load_dataset
 
     try:
         dataset = load_dataset(args.dataset, seed=args.seed)
     except (ValueError, OSError) as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 2
-    text = json.dumps(dataset, indent=1, default=str)
+    text = dumps(dataset, indent=1)
     if args.out == "-":
         sys.stdout.write(text + "\n")
     else:

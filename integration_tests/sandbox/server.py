@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from .clock import SandboxClock
 from .faults import FaultConfig, FaultInjector
+from .httpd import make_keepalive_server
 from .ratelimits import RateLimitPolicy
 from .recorder import Recorder, RequestEntry
 
@@ -62,17 +62,6 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines: the sandbox's own log is `/__sandbox/requests`."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        if type == "error":
-            super().log(type, message, *args)
-
-
 class SandboxServer:
     """One emulator on 127.0.0.1:port, served from a background thread."""
 
@@ -89,16 +78,12 @@ class SandboxServer:
         self.policy = policy
         self.recorder = Recorder()
         self.faults = FaultInjector(faults or FaultConfig())
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", port, self._wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        self._server.daemon_threads = True  # type: ignore[attr-defined]
+        self._server = make_keepalive_server("127.0.0.1", port, self._wsgi)
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_port)
+        return int(self._server.server_address[1])
 
     @property
     def root_url(self) -> str:
@@ -189,7 +174,7 @@ class SandboxServer:
 
 def _reset_connection(environ: dict[str, Any]) -> None:
     """Drop the TCP connection with an RST and no response, like a load balancer resetting it."""
-    sock = environ.get("werkzeug.socket")
+    sock = environ.get("sandbox.socket")
     if sock is None:
         return
     try:
@@ -197,3 +182,4 @@ def _reset_connection(environ: dict[str, Any]) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+    environ["sandbox.dropped"] = True

@@ -41,12 +41,14 @@ def effective_rate(rates: Iterable[tuple[Decimal, bool]]) -> Decimal:
     """The single percentage equivalent to a set of plain and compound components (Xero's EffectiveRate)."""
     rows = list(rates)
     plain = sum((rate for rate, compounded in rows if not compounded), Decimal(0))
-    compound = sum((rate * (HUNDRED + plain) / HUNDRED for rate, compounded in rows if compounded), Decimal(0))
+    compound = sum(
+        (rate * (HUNDRED + plain) / HUNDRED for rate, compounded in rows if compounded), Decimal(0)
+    )
     return q4(plain + compound)
 
 
 def to_internal(amount: Decimal, exchange_rate: Decimal) -> Decimal:
-    """Customer-currency amount to the internal currency (Autotask's exchangeRate = foreign units per internal unit)."""
+    """Customer currency to internal currency; Autotask's exchangeRate is foreign units per internal unit."""
     if exchange_rate == 1:
         return amount
     return q4(amount / exchange_rate)
