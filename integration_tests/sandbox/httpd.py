@@ -88,7 +88,11 @@ class _Handler(BaseHTTPRequestHandler):
             environ["CONTENT_TYPE"] = self.headers["Content-Type"]
         for name, value in self.headers.items():
             key = "HTTP_" + name.upper().replace("-", "_")
-            if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            if key in (
+                "HTTP_CONTENT_TYPE",
+                "HTTP_CONTENT_LENGTH",
+                "HTTP_TRANSFER_ENCODING",
+            ):  # body is de-chunked
                 continue
             environ[key] = f"{environ[key]},{value}" if key in environ else value
         return environ
@@ -108,13 +112,18 @@ class _Handler(BaseHTTPRequestHandler):
             headers_holder[:] = [headers]
             return lambda data: None
 
-        result = self.server.app(environ, start_response)
         try:
-            payload = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            result = self.server.app(environ, start_response)
+            try:
+                payload = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        except Exception:  # a sandbox bug must still answer, and be visible on stderr
+            log.exception("unhandled error serving %s %s", self.command, self.path)
+            self.send_error(500, "Sandbox error (see the sandbox's stderr)")
+            return
         if environ.get("sandbox.dropped"):
             self.close_connection = True
             return

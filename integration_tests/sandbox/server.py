@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Request, Response
 
 from .clock import SandboxClock
@@ -167,7 +168,7 @@ class SandboxServer:
                 return json_response(
                     {"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()}
                 )
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, BadRequest) as exc:
             return json_response({"error": str(exc)}, status=400)
         return json_response({"error": f"unknown admin call {request.method} {request.path}"}, status=404)
 

@@ -195,3 +195,39 @@ def test_export_writes_a_dataset_that_loads_back(tmp_path: object) -> None:
     assert set(data) >= {"autotask", "xero"}
     with running_sandbox(str(out)) as running:
         assert {t["name"] for t in running.info["xero"]["tenants"]} == set(data["xero"])
+
+
+def test_connections_are_kept_alive_across_calls(sandbox: RunningSandbox) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    zone = urlsplit(_zone_url(sandbox))
+    connection = http.client.HTTPConnection(zone.hostname or "127.0.0.1", zone.port, timeout=5)
+    connection.request("GET", f"{zone.path}?{zone.query}")
+    first = connection.getresponse()
+    first.read()
+    assert first.status == 200
+    assert first.getheader("Connection") != "close"
+    socket_before = connection.sock
+    for _ in range(3):
+        connection.request("GET", f"{zone.path}?{zone.query}")
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+    assert connection.sock is socket_before, "the server closed a keep-alive connection"
+    connection.close()
+
+
+def test_chunked_request_bodies_are_read(sandbox: RunningSandbox) -> None:
+    def body() -> object:
+        yield b'{"rate": 0.0, '
+        yield b'"kinds": ["500"], "seed": 4}'
+
+    response = requests.post(sandbox.xero_root + "/__sandbox/faults", data=body(), timeout=5)
+    assert response.status_code == 200
+    assert response.json()["faults"]["kinds"] == ["500"]
+
+
+def test_malformed_admin_json_is_a_400_not_a_dropped_connection(sandbox: RunningSandbox) -> None:
+    response = requests.post(sandbox.autotask_root + "/__sandbox/faults", data=b"{not json", timeout=5)
+    assert response.status_code == 400
