@@ -7,7 +7,6 @@ the request log, and a real threaded HTTP/1.1 server bound to 127.0.0.1 only.
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import struct
@@ -19,6 +18,7 @@ from typing import Any, Protocol
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Request, Response
 
+from . import jsonmoney
 from .clock import SandboxClock
 from .faults import FaultConfig, FaultInjector
 from .httpd import make_keepalive_server
@@ -56,7 +56,7 @@ class ApiApp(Protocol):
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(data, default=str, separators=(",", ":")),
+        jsonmoney.dumps(data, default=str),
         status=status,
         headers=headers,
         content_type="application/json; charset=utf-8",

@@ -8,9 +8,10 @@ write), so a file written by `sandbox export` loads back equal to the dataset it
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from .. import jsonmoney
 
 # Autotask fields typed `number` (double) in the REST models, per entity. `quantity` is decimal on
 # BillingItems but an integer on PurchaseOrderItems, hence the per-entity table.
@@ -73,8 +74,6 @@ XERO_DECIMAL_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }
 
-_MARK = "\x1e"
-_MARKED_NUMBER = re.compile(r'"\\u001e(-?[0-9][0-9.Ee+-]*)"')
 
 
 def to_decimal(value: Any, where: str) -> Decimal:
@@ -97,20 +96,13 @@ def to_decimal(value: Any, where: str) -> Decimal:
     raise ValueError(f"{where}: expected a decimal number, got {type(value).__name__}")
 
 
-def _default(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return _MARK + format(value, "f")
-    raise TypeError(f"cannot write {type(value).__name__} to a dataset file")
-
-
 def dumps(data: Any, *, indent: int | None = None) -> str:
     """Serialise with Decimals as JSON numbers written exactly (`12.3400` stays `12.3400`).
 
     The output is a pure function of the data (no sorting surprises, no floats), so the same dataset always
     gives the same bytes.
     """
-    text = json.dumps(data, default=_default, ensure_ascii=False, indent=indent)
-    return _MARKED_NUMBER.sub(r"\1", text)
+    return jsonmoney.dumps(data, indent=indent, compact=False)
 
 
 def _normalise_path(record: dict[str, Any], path: tuple[str, ...], where: str) -> None:

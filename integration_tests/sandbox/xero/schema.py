@@ -10,8 +10,9 @@ LineAmountTypes, ...) are `enum.Enum` subclasses. All of it is read once and cac
 Choices where Xero's behaviour is not documented (UNCONFIRMED, picked to make sloppy clients fail here):
 - every schema violation (unknown element, wrong JSON type, bad enum, malformed GUID or date) rejects the
   whole request with PostDataInvalidException, as a JSON deserialiser failure does in Xero;
-- JSON numbers are accepted for string elements only where Xero's own examples do it (codes such as
-  AccountCode are strings; a number there is rejected, which is stricter than Xero may be);
+- a JSON number is accepted for a string element (Xero's deserialiser converts it, e.g. AccountCode 200);
+- an element whose name ends in "ID" must be a GUID (or empty), as Xero deserialises it into one;
+- only ISO 8601 dates and `/Date(ms)/` are accepted (see wire.py);
 - numbers sent as strings are rejected ("Could not convert string to decimal").
 """
 
@@ -24,8 +25,6 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-import pendulum
 
 _LOCK = threading.Lock()
 _CACHE: dict[str, Model] = {}
@@ -200,9 +199,8 @@ def check_value(ftype: FieldType, value: Any, path: str) -> None:
     if kind == "str":
         if isinstance(value, (dict, list)):
             raise _invalid(f"Unexpected {_type_label(value)} when reading a string value.", path)
-        if ftype.guid:
-            if not isinstance(value, str) or (value and not GUID_RE.match(value)):
-                raise _invalid(f"Error converting value \"{value}\" to type 'System.Guid'.", path)
+        if ftype.guid and (not isinstance(value, str) or (value and not GUID_RE.match(value))):
+            raise _invalid(f"Error converting value \"{value}\" to type 'System.Guid'.", path)
         return
     if kind == "float" or kind == "int":
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
@@ -222,7 +220,7 @@ def check_value(ftype: FieldType, value: Any, path: str) -> None:
     if kind == "enum":
         assert ftype.enum_values is not None
         if not isinstance(value, str) or value not in ftype.enum_values:
-            raise _invalid(f"Error converting value \"{value}\" to an allowed value of this element.", path)
+            raise _invalid(f'Error converting value "{value}" to an allowed value of this element.', path)
         return
     if kind == "list":
         if not isinstance(value, list):
@@ -287,9 +285,3 @@ def check_body(collection: str, body: Any) -> list[dict[str, Any]]:
             f"{singular} data to be specifed in the request body."
         )
     return elements
-
-
-def parse_json_date(value: str) -> pendulum.DateTime:
-    from .wire import parse_datetime_any
-
-    return parse_datetime_any(value)

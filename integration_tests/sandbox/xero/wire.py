@@ -21,15 +21,31 @@ from . import schema
 from .rounding import CENT, QUANTITY, RATE6, quantize
 
 _MS_DATE_RE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
+# ISO 8601 only: a day-first or month-first text date is ambiguous, and a client sending one must find
+# out here rather than get the wrong date in Xero.
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 
 # Elements that get a "<name>String" companion in responses, as Xero's documents do.
 _STRING_COMPANIONS = frozenset({"Date", "DueDate", "DeliveryDate", "ExpectedArrivalDate"})
+_COMPANION_MODELS = frozenset({"Invoice", "CreditNote", "PurchaseOrder"})
 # Decimal places per numeric element on the wire (anything not listed keeps its own exponent).
 _QUANTITY_FIELDS = frozenset({"Quantity"})
 _RATE6_FIELDS = frozenset({"CurrencyRate"})
-_KEEP_FIELDS = frozenset({"Rate", "EffectiveRate", "DisplayTaxRate", "DiscountRate", "UnitAmount",
-                          "UnitPrice", "QuantityOnHand", "QuantityAvailable", "QuantityOnBackOrder",
-                          "CISRate", "Discount"})
+_KEEP_FIELDS = frozenset(
+    {
+        "Rate",
+        "EffectiveRate",
+        "DisplayTaxRate",
+        "DiscountRate",
+        "UnitAmount",
+        "UnitPrice",
+        "QuantityOnHand",
+        "QuantityAvailable",
+        "QuantityOnBackOrder",
+        "CISRate",
+        "Discount",
+    }
+)
 
 
 def parse_datetime_any(value: str) -> pendulum.DateTime:
@@ -40,6 +56,8 @@ def parse_datetime_any(value: str) -> pendulum.DateTime:
         millis = int(match.group(1))
         moment = pendulum.from_timestamp(millis / 1000, tz="UTC")
         return moment
+    if not _ISO_RE.match(text):
+        raise ValueError(f"not a date: {value!r}")
     try:
         parsed = pendulum.parse(text, strict=False)
     except Exception as exc:  # pendulum raises several parser errors
@@ -62,7 +80,9 @@ def parse_date(value: Any) -> dt.date:
     match = _MS_DATE_RE.match(text)
     if match:
         return pendulum.from_timestamp(int(match.group(1)) / 1000, tz="UTC").date()
-    moment = pendulum.parse(text, strict=False, exact=True) if text else None
+    if not _ISO_RE.match(text):
+        raise ValueError(f"not a date: {value!r}")
+    moment = pendulum.parse(text, strict=False, exact=True)
     if isinstance(moment, pendulum.DateTime):
         return dt.date(moment.year, moment.month, moment.day)
     if isinstance(moment, dt.date):
@@ -94,7 +114,7 @@ def to_decimal(value: Any) -> Decimal:
 def ms_date(value: dt.date) -> str:
     if isinstance(value, dt.datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        millis = int(round(moment.timestamp() * 1000))
+        millis = round(moment.timestamp() * 1000)
     else:
         millis = int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp()) * 1000
     return f"/Date({millis}+0000)/"
@@ -120,7 +140,11 @@ def _value_from_json(ftype: schema.FieldType, value: Any) -> Any:
     if value is None:
         return None
     kind = ftype.kind
-    if kind in ("float", "int") and isinstance(value, (int, float, str, Decimal)) and not isinstance(value, bool):
+    if (
+        kind in ("float", "int")
+        and isinstance(value, (int, float, str, Decimal))
+        and not isinstance(value, bool)
+    ):
         number = to_decimal(value)
         return int(number) if kind == "int" else number
     if kind == "date" and isinstance(value, (str, dt.date)):
@@ -142,14 +166,14 @@ def to_json(model_name: str, obj: dict[str, Any], *, unitdp: int = 2) -> dict[st
     fields = schema.model(model_name).fields
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        if key.startswith("_"):
+        if key.startswith("_") or value is None:  # Xero omits null elements from its JSON
             continue
         ftype = fields.get(key)
         if ftype is None:
             out[key] = _plain(value)
             continue
         if ftype.kind == "date" and isinstance(value, dt.date):
-            if key in _STRING_COMPANIONS:
+            if key in _STRING_COMPANIONS and model_name in _COMPANION_MODELS:
                 out[f"{key}String"] = date_string(value)
             out[key] = ms_date(value)
         elif ftype.kind == "datetime" and isinstance(value, dt.date):
@@ -189,7 +213,99 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return ms_date(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if not str(k).startswith("_")}
+        return {k: _plain(v) for k, v in value.items() if not str(k).startswith("_") and v is not None}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+# ----------------------------------------------------------------------------- response views
+_DOCUMENTS = frozenset({"Invoices", "CreditNotes", "PurchaseOrders"})
+_ERROR_FLAG = {
+    "Invoices": "HasErrors",
+    "CreditNotes": "HasErrors",
+    "Contacts": "HasValidationErrors",
+    "Payments": "HasValidationErrors",
+}
+_ID_FIELDS = {
+    "Invoices": "InvoiceID",
+    "CreditNotes": "CreditNoteID",
+    "PurchaseOrders": "PurchaseOrderID",
+    "Contacts": "ContactID",
+    "Items": "ItemID",
+    "Payments": "PaymentID",
+    "Allocations": "AllocationID",
+}
+_MODELS = {
+    "Organisation": "Organisation",
+    "Accounts": "Account",
+    "TaxRates": "TaxRate",
+    "Currencies": "Currency",
+    "BrandingThemes": "BrandingTheme",
+    "TrackingCategories": "TrackingCategory",
+    "Contacts": "Contact",
+    "Items": "Item",
+    "Invoices": "Invoice",
+    "CreditNotes": "CreditNote",
+    "PurchaseOrders": "PurchaseOrder",
+    "Payments": "Payment",
+    "Allocations": "Allocation",
+}
+
+
+def _contact_summary(contact: dict[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"ContactID": contact.get("ContactID"), "Name": contact.get("Name")}
+    if contact.get("ContactNumber"):
+        summary["ContactNumber"] = contact["ContactNumber"]
+    summary.update(Addresses=[], Phones=[], ContactGroups=[], ContactPersons=[], HasValidationErrors=False)
+    return summary
+
+
+def render(
+    book: Any, collection: str, record: dict[str, Any], *, detail: bool, unitdp: int = 2
+) -> dict[str, Any]:
+    """A stored record as Xero's JSON (see Book.to_wire)."""
+    model_name = _MODELS[collection]
+    body = to_json(model_name, record, unitdp=unitdp)
+    if collection in _DOCUMENTS:
+        ref = record.get("Contact") or {}
+        contact = book.get("Contacts", ref.get("ContactID")) if ref.get("ContactID") else None
+        if contact is not None:
+            body["Contact"] = (
+                render(book, "Contacts", contact, detail=True) if detail else _contact_summary(contact)
+            )
+        if not detail:
+            body.pop("LineItems", None)
+        body.setdefault("HasAttachments", False)
+        if collection == "Invoices":
+            body["IsDiscounted"] = bool(record.get("TotalDiscount"))
+        if collection != "PurchaseOrders":
+            body["HasErrors"] = False
+    elif collection in ("Contacts", "Payments"):
+        body["HasValidationErrors"] = False
+    return body
+
+
+def render_result(book: Any, collection: str, result: Any, *, unitdp: int = 2) -> dict[str, Any]:
+    """One element of a PUT/POST response: the stored record, or the element as sent with its errors."""
+    warnings = [{"Message": message} for message in result.warnings]
+    if result.record is not None and not result.errors:
+        body = render(book, collection, result.record, detail=True, unitdp=unitdp)
+        body["StatusAttributeString"] = "WARNING" if warnings else "OK"
+        if warnings:
+            body["Warnings"] = warnings
+        return body
+    body = dict(result.echo)
+    id_field = _ID_FIELDS.get(collection)
+    if id_field and not body.get(id_field):
+        from .book import ZERO_GUID
+
+        body[id_field] = ZERO_GUID
+    flag = _ERROR_FLAG.get(collection)
+    if flag:
+        body[flag] = True
+    body["StatusAttributeString"] = "ERROR"
+    body["ValidationErrors"] = [{"Message": message} for message in result.errors]
+    if warnings:
+        body["Warnings"] = warnings
+    return body
