@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import requests
 from sandbox.autotask.catalog import ENTITIES
-from sandbox.autotask.testing import AutotaskClient, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import AutotaskClient, write_dataset
 
 SCALE = 10
 WINDOW = 3600 / SCALE

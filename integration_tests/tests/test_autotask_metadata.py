@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sandbox.autotask import picklists
 from sandbox.autotask.catalog import ENTITIES
-from sandbox.autotask.testing import AutotaskClient, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import AutotaskClient, write_dataset
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "specs" / "autotask_rest_v1.json"
 # Fields the live API returns that the published swagger predates (api-facts.md B4).

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from sandbox.autotask.testing import AutotaskClient, decode, small_dataset, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import AutotaskClient, decode, small_dataset, write_dataset
 
 EXTRA_ITEMS = 1_600
 ALL_IDS = [{"op": "gte", "field": "id", "value": 0}]

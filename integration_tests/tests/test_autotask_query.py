@@ -8,8 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sandbox.autotask.testing import INVOICE_COUNT, ITEMS_PER_INVOICE, AutotaskClient, decode, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import (
+    INVOICE_COUNT,
+    ITEMS_PER_INVOICE,
+    AutotaskClient,
+    decode,
+    write_dataset,
+)
 
 ALL_IDS = [{"op": "gte", "field": "id", "value": 0}]
 INVOICE_IDS = [1000 + n * 7 for n in range(INVOICE_COUNT)]

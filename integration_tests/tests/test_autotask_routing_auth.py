@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox.autotask.testing import AutotaskClient, decode, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import AutotaskClient, decode, write_dataset
 
 ALL_IDS = [{"op": "gte", "field": "id", "value": 0}]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pendulum
 import pytest
-from sandbox.autotask.testing import AutotaskClient, decode, write_dataset
 from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox_testkit.autotask_kit import AutotaskClient, decode, write_dataset
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 import requests
 from sandbox.launcher import RunningSandbox, running_sandbox
-from sandbox.xero.platform_testdata import (
+from sandbox_testkit.xero_platform_kit import (
     ALPHA_ID,
     BETA_ID,
     XeroHttp,

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from sandbox.launcher import RunningSandbox, running_sandbox
-from sandbox.xero.platform_testdata import ALPHA_ID, BETA_ID, XeroHttp, write_dataset
+from sandbox_testkit.xero_platform_kit import ALPHA_ID, BETA_ID, XeroHttp, write_dataset
 
 REDIRECT = "http://127.0.0.1:8765/callback"
 

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from sandbox.launcher import RunningSandbox, running_sandbox
-from sandbox.xero.platform_testdata import ALPHA_ID, BETA_ID, XeroHttp, write_dataset
+from sandbox_testkit.xero_platform_kit import ALPHA_ID, BETA_ID, XeroHttp, write_dataset
 
 LIMIT_HEADERS = ("X-DayLimit-Remaining", "X-MinLimit-Remaining", "X-AppMinLimit-Remaining")
 

@@ -13,7 +13,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox.launcher import RunningSandbox, running_sandbox
-from sandbox.xero.platform_testdata import (
+from sandbox_testkit.xero_platform_kit import (
     ALPHA_ID,
     BETA_ID,
     INVOICES,

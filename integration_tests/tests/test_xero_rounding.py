@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox.xero.rounding import Component, exclusive_fraction, line_tax, round_money
-from sandbox.xero.rules_testkit import ACME_ID, SpecChecker, XeroClient, loads, write_dataset
+from sandbox_testkit.xero_rules_kit import ACME_ID, SpecChecker, XeroClient, loads, write_dataset
 
 D = Decimal
 

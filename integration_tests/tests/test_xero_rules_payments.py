@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sandbox.launcher import RunningSandbox, running_sandbox
-from sandbox.xero.rules_testkit import (
+from sandbox_testkit.xero_rules_kit import (
     ACME_ID,
     GLOBEX_ID,
     SEEDED_CREDIT_ID,

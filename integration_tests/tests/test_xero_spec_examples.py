@@ -27,7 +27,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox.xero import schema as runtime_schema
-from sandbox.xero.rules_testkit import (
+from sandbox_testkit.xero_rules_kit import (
     ACME_ID,
     GLOBEX_ID,
     ITEM_ID,

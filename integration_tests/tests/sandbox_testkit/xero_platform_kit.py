@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from .platform_json import dumps
+from sandbox.xero.platform_json import dumps
 
 ALPHA_ID = "4a1e1f6c-1c51-4c0a-9a0e-2b1d7f6a0001"
 BETA_ID = "4a1e1f6c-1c51-4c0a-9a0e-2b1d7f6a0002"

@@ -1,0 +1,1 @@
+"""Helpers shared by the sandbox tests (datasets, HTTP clients, spec checkers); not part of the sandbox."""
