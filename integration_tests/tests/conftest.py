@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sandbox.launcher import RunningSandbox, running_sandbox
 
+# The testkit's helpers assert on responses; let pytest explain those failures like the tests' own.
+pytest.register_assert_rewrite("sandbox_testkit")
+
 
 @pytest.fixture(scope="session")
 def sandbox_process() -> Iterator[RunningSandbox]:

@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox.xero.rounding import Component, exclusive_fraction, line_tax, round_money
-from sandbox_testkit.xero_rules_kit import ACME_ID, SpecChecker, XeroClient, loads, write_dataset
+from sandbox_testkit.xero_rules_kit import ACME_ID, XeroClient, loads
+
+pytest_plugins = ["sandbox_testkit.xero_book_fixtures"]
 
 D = Decimal
-
-
-SPEC_FILE = Path(__file__).resolve().parents[3] / "shared" / "specs" / "xero_accounting.yaml"
-# Every exchange below is also held against Xero's OpenAPI schemas when the spec is beside the checkout.
-CHECKER = SpecChecker(SPEC_FILE) if SPEC_FILE.exists() else None
-
-
-@pytest.fixture(scope="module")
-def book_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    path = write_dataset(tmp_path_factory.mktemp("xero-book") / "dataset.json")
-    with running_sandbox(path, rate_limits="off") as running:
-        yield running
-
-
-@pytest.fixture
-def xero(book_sandbox: RunningSandbox) -> XeroClient:
-    book_sandbox.reset()
-    client = XeroClient(book_sandbox.xero, checker=CHECKER)
-    client.authenticate()
-    return client
 
 
 def create(

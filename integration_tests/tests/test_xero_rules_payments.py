@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox.launcher import RunningSandbox, running_sandbox
+from sandbox.launcher import RunningSandbox
+from sandbox_testkit.xero_book_fixtures import errors_of
 from sandbox_testkit.xero_rules_kit import (
     ACME_ID,
     GLOBEX_ID,
@@ -19,30 +18,11 @@ from sandbox_testkit.xero_rules_kit import (
     SEEDED_PART_PAID_ID,
     SEEDED_PAYMENT_ID,
     SEEDED_USD_INVOICE_ID,
-    SpecChecker,
     XeroClient,
     loads,
-    write_dataset,
 )
 
-SPEC_FILE = Path(__file__).resolve().parents[3] / "shared" / "specs" / "xero_accounting.yaml"
-# Every exchange below is also held against Xero's OpenAPI schemas when the spec is beside the checkout.
-CHECKER = SpecChecker(SPEC_FILE) if SPEC_FILE.exists() else None
-
-
-@pytest.fixture(scope="module")
-def book_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    path = write_dataset(tmp_path_factory.mktemp("xero-book") / "dataset.json")
-    with running_sandbox(path, rate_limits="off") as running:
-        yield running
-
-
-@pytest.fixture
-def xero(book_sandbox: RunningSandbox) -> XeroClient:
-    book_sandbox.reset()
-    client = XeroClient(book_sandbox.xero, checker=CHECKER)
-    client.authenticate()
-    return client
+pytest_plugins = ["sandbox_testkit.xero_book_fixtures"]
 
 
 def payment(**overrides: Any) -> dict[str, Any]:
@@ -60,10 +40,6 @@ def pay(xero: XeroClient, element: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     result: dict[str, Any] = loads(response)["Payments"][0]
     return result
-
-
-def errors_of(element: dict[str, Any]) -> list[str]:
-    return [e["Message"] for e in element.get("ValidationErrors") or []]
 
 
 def document(xero: XeroClient, collection: str, key: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ import pytest
 import requests
 import yaml
 from openapi_schema_validator import OAS30Validator
-from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox.xero import schema as runtime_schema
 from sandbox_testkit.xero_rules_kit import (
     ACME_ID,
@@ -37,8 +36,9 @@ from sandbox_testkit.xero_rules_kit import (
     SpecChecker,
     XeroClient,
     loads,
-    write_dataset,
 )
+
+pytest_plugins = ["sandbox_testkit.xero_book_fixtures"]
 
 SPEC_FILE = Path(__file__).resolve().parents[3] / "shared" / "specs" / "xero_accounting.yaml"
 pytestmark = pytest.mark.skipif(not SPEC_FILE.exists(), reason=f"Xero OpenAPI spec not found at {SPEC_FILE}")
@@ -106,21 +106,6 @@ def example_of(path: str, method: str) -> Any:
 
 def schema_name(ref: dict[str, Any]) -> str:
     return str(ref["$ref"]).rsplit("/", 1)[-1]
-
-
-@pytest.fixture(scope="module")
-def book_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    path = write_dataset(tmp_path_factory.mktemp("xero-book") / "dataset.json")
-    with running_sandbox(path, rate_limits="off") as running:
-        yield running
-
-
-@pytest.fixture
-def xero(book_sandbox: RunningSandbox) -> XeroClient:
-    book_sandbox.reset()
-    client = XeroClient(book_sandbox.xero, checker=SpecChecker(SPEC_FILE))
-    client.authenticate()
-    return client
 
 
 def send_example(
