@@ -53,21 +53,6 @@ NUMBER_FIELD: dict[str, str] = {
     "Contacts": "ContactNumber",
     "Items": "Code",
 }
-MODEL: dict[str, str] = {
-    "Organisation": "Organisation",
-    "Accounts": "Account",
-    "TaxRates": "TaxRate",
-    "Currencies": "Currency",
-    "BrandingThemes": "BrandingTheme",
-    "TrackingCategories": "TrackingCategory",
-    "Contacts": "Contact",
-    "Items": "Item",
-    "Invoices": "Invoice",
-    "CreditNotes": "CreditNote",
-    "PurchaseOrders": "PurchaseOrder",
-    "Payments": "Payment",
-    "Allocations": "Allocation",
-}
 COLLECTIONS = tuple(ID_FIELD)
 _DOCUMENTS = frozenset({"Invoices", "CreditNotes", "PurchaseOrders"})
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"

@@ -18,6 +18,7 @@ from typing import Any
 import pendulum
 
 from . import schema
+from .catalog import MODEL
 from .rounding import CENT, QUANTITY, RATE6, quantize
 
 _MS_DATE_RE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
@@ -236,21 +237,6 @@ _ID_FIELDS = {
     "Payments": "PaymentID",
     "Allocations": "AllocationID",
 }
-_MODELS = {
-    "Organisation": "Organisation",
-    "Accounts": "Account",
-    "TaxRates": "TaxRate",
-    "Currencies": "Currency",
-    "BrandingThemes": "BrandingTheme",
-    "TrackingCategories": "TrackingCategory",
-    "Contacts": "Contact",
-    "Items": "Item",
-    "Invoices": "Invoice",
-    "CreditNotes": "CreditNote",
-    "PurchaseOrders": "PurchaseOrder",
-    "Payments": "Payment",
-    "Allocations": "Allocation",
-}
 
 
 def _contact_summary(contact: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +251,7 @@ def render(
     book: Any, collection: str, record: dict[str, Any], *, detail: bool, unitdp: int = 2
 ) -> dict[str, Any]:
     """A stored record as Xero's JSON (see Book.to_wire)."""
-    model_name = _MODELS[collection]
+    model_name = MODEL[collection]
     body = to_json(model_name, record, unitdp=unitdp)
     if collection in _DOCUMENTS:
         ref = record.get("Contact") or {}
