@@ -1,0 +1,304 @@
+"""The destination's configuration: one typed model, validated once at start, errors naming the field.
+
+Why pydantic: airbyte-cdk already installs it, and its error locations (`tenants.1.mappings.tax.default`)
+are exactly the "name the field" messages an admin needs when a YAML mapping file has a typo. Unknown keys
+are rejected (`extra="forbid"`): a misspelt mapping key silently ignored would send documents with the
+wrong tax or account, which is worse than refusing to start.
+
+Shape (see catalogs/destination-xero/config.example.yaml):
+- `auth`: `client_credentials` (custom connection) or `refresh_token` (standard app) with a
+  `token_store_path` where every rotated refresh token is persisted before it is used.
+- `mappings`: defaults for every tenant; a tenant's own `mappings` replace whole sections (tax, accounts...)
+  so a section is always read from one place.
+- `tenants[]`: `tenant_id`, `name`, `route` rules, optional `mappings`, `split_number_suffix`.
+- `split_policy`: `split` (one document per tenant) or `reject` when an invoice's lines route to
+  different tenants.
+- `dry_run`, `rejected_records_path`, `fail_on_rejections`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+XERO_API_URL = "https://api.xero.com/api.xro/2.0"
+XERO_IDENTITY_URL = "https://identity.xero.com"
+XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
+DEFAULT_SCOPES = "offline_access accounting.transactions accounting.contacts accounting.settings"
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message lists every problem with the field path."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ClientCredentialsAuth(_Model):
+    type: Literal["client_credentials"]
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    scopes: str | None = None
+
+
+class RefreshTokenAuth(_Model):
+    type: Literal["refresh_token"]
+    client_id: str = Field(min_length=1)
+    client_secret: SecretStr
+    refresh_token: SecretStr | None = None
+    token_store_path: str | None = None
+    scopes: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_a_token_source(self) -> RefreshTokenAuth:
+        if self.refresh_token is None and self.token_store_path is None:
+            raise ValueError("refresh_token auth needs refresh_token or token_store_path (or both)")
+        return self
+
+
+class XeroEndpoints(_Model):
+    api_url: str = XERO_API_URL
+    identity_url: str = XERO_IDENTITY_URL
+    connections_url: str | None = None
+
+    def connections(self) -> str:
+        if self.connections_url:
+            return self.connections_url
+        if self.api_url == XERO_API_URL:
+            return XERO_CONNECTIONS_URL
+        return self.identity_url.rstrip("/") + "/connections"
+
+
+class UdfRule(_Model):
+    name: str = Field(min_length=1)
+    values: list[str] = Field(min_length=1)
+
+
+class Route(_Model):
+    """Rules are OR-ed: a line goes to this tenant when any rule matches (case-insensitive names)."""
+
+    lines_of_business: list[str] = Field(default_factory=list)
+    company_udf: UdfRule | None = None
+    company_ids: list[int] = Field(default_factory=list)
+    currencies: list[str] = Field(default_factory=list)
+    default: bool = False
+
+    def is_empty(self) -> bool:
+        return not (self.lines_of_business or self.company_udf or self.company_ids or self.currencies)
+
+
+class TaxMapping(_Model):
+    """Autotask tax → Xero TaxType. Looked up most specific first: tax name, region+category, category,
+    region; tax-exempt companies use `exempt`; `default` (if any) last. Keys match case-insensitively."""
+
+    by_tax_name: dict[str, str] = Field(default_factory=dict)
+    by_region_category: dict[str, str] = Field(default_factory=dict)  # "Region / Category"
+    by_category: dict[str, str] = Field(default_factory=dict)
+    by_region: dict[str, str] = Field(default_factory=dict)
+    exempt: str | None = None
+    no_tax: str | None = None  # lines carrying no Autotask tax category/region
+    default: str | None = None
+    purchase: str | None = None  # TaxType for purchase-order lines
+    rates: dict[str, Decimal] = Field(default_factory=dict)  # TaxType -> percent; overrides Xero TaxRates
+
+
+class AccountMapping(_Model):
+    by_billing_code: dict[str, str] = Field(default_factory=dict)
+    by_billing_item_type: dict[str, str] = Field(default_factory=dict)
+    by_product_category: dict[str, str] = Field(default_factory=dict)
+    default: str | None = None
+    purchase: str | None = None
+
+
+class ItemMapping(_Model):
+    enabled: bool = False
+    code_from: Literal["sku", "name", "id"] = "sku"
+    prefix: str = ""
+    create_missing: bool = False
+
+
+MatchRule = Literal["contact_number", "account_number", "name"]
+_DEFAULT_MATCH: list[MatchRule] = ["contact_number", "account_number", "name"]
+
+
+class ContactMapping(_Model):
+    match: list[MatchRule] = Field(default_factory=lambda: list(_DEFAULT_MATCH), min_length=1)
+    contact_number_prefix: str = "AT-"
+    create_missing: bool = True
+    update_details: bool = False
+    unarchive: bool = True
+
+
+class BrandingMapping(_Model):
+    by_template: dict[str, str] = Field(default_factory=dict)  # template name or id -> theme name or id
+    default: str | None = None
+
+
+class TrackingMapping(_Model):
+    category: str = Field(min_length=1)
+    source: Literal["line_of_business", "company_udf", "billing_code", "billing_item_type"]
+    udf_name: str | None = None
+    options: dict[str, str] = Field(default_factory=dict)  # source value -> option name; empty = same
+    default_option: str | None = None
+
+    @model_validator(mode="after")
+    def _udf_needs_name(self) -> TrackingMapping:
+        if self.source == "company_udf" and not self.udf_name:
+            raise ValueError("tracking source company_udf needs udf_name")
+        return self
+
+
+class NumberingMapping(_Model):
+    mode: Literal["autotask", "prefix", "xero"] = "autotask"
+    prefix: str = ""
+    reference_prefix: str = ""
+
+    @model_validator(mode="after")
+    def _prefix_needed(self) -> NumberingMapping:
+        if self.mode == "prefix" and not self.prefix:
+            raise ValueError("numbering mode 'prefix' needs a non-empty prefix")
+        return self
+
+
+XeroStatus = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
+
+
+class StatusMapping(_Model):
+    invoice: XeroStatus = "AUTHORISED"
+    credit_note: XeroStatus = "AUTHORISED"
+    purchase_order: XeroStatus = "DRAFT"
+    mark_sent: bool = False
+    line_amount_types: Literal["Exclusive", "Inclusive", "NoTax"] = "Exclusive"
+    due_date: Literal["autotask", "payment_term"] = "autotask"
+    default_due_days: int = Field(default=30, ge=0)
+
+
+class RoundingMapping(_Model):
+    """A document may carry a rounding line of at most `tolerance + tolerance_per_line x lines`."""
+
+    account: str | None = None
+    tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
+    tolerance_per_line: Decimal = Field(default=Decimal("0.012"), ge=0)
+    tax_type: str = "NONE"
+    description: str = "Rounding adjustment"
+
+
+class CurrencyMapping(_Model):
+    """Autotask exchange rates are "foreign units per internal unit": they are sent to Xero as CurrencyRate
+    only when `autotask_internal_currency` is declared and is the organisation's base currency."""
+
+    autotask_internal_currency: str | None = Field(default=None, min_length=3, max_length=3)
+
+
+class Mappings(_Model):
+    tax: TaxMapping = Field(default_factory=TaxMapping)
+    accounts: AccountMapping = Field(default_factory=AccountMapping)
+    items: ItemMapping = Field(default_factory=ItemMapping)
+    contacts: ContactMapping = Field(default_factory=ContactMapping)
+    branding: BrandingMapping = Field(default_factory=BrandingMapping)
+    tracking: list[TrackingMapping] = Field(default_factory=list, max_length=2)
+    numbering: NumberingMapping = Field(default_factory=NumberingMapping)
+    status: StatusMapping = Field(default_factory=StatusMapping)
+    rounding: RoundingMapping = Field(default_factory=RoundingMapping)
+    currency: CurrencyMapping = Field(default_factory=CurrencyMapping)
+
+
+class Tenant(_Model):
+    tenant_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    route: Route = Field(default_factory=Route)
+    mappings: Mappings = Field(default_factory=Mappings)
+    split_number_suffix: str = ""
+    base_currency: str | None = None  # else read from the organisation
+
+
+class Config(_Model):
+    auth: ClientCredentialsAuth | RefreshTokenAuth = Field(discriminator="type")
+    xero: XeroEndpoints = Field(default_factory=XeroEndpoints)
+    tenants: list[Tenant] = Field(min_length=1)
+    split_policy: Literal["split", "reject"] = "reject"
+    dry_run: bool = False
+    rejected_records_path: str | None = None
+    fail_on_rejections: bool = True
+
+    @model_validator(mode="after")
+    def _tenants_consistent(self) -> Config:
+        ids = [t.tenant_id for t in self.tenants]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"tenant_id listed twice: {', '.join(dupes)}")
+        defaults = [t.name for t in self.tenants if t.route.default]
+        if len(defaults) > 1:
+            raise ValueError(f"only one tenant may be the default route (found: {', '.join(defaults)})")
+        for t in self.tenants:
+            if t.route.is_empty() and not t.route.default and len(self.tenants) > 1:
+                raise ValueError(f"tenant {t.name!r} has no route rule and is not the default")
+        return self
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        for t in self.tenants:
+            if t.tenant_id == tenant_id:
+                return t
+        raise KeyError(tenant_id)
+
+
+def _merge_mappings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Apply the top-level `mappings` to each tenant; a tenant's section replaces that whole section."""
+    data = dict(raw)
+    defaults = data.pop("mappings", None) or {}
+    if not isinstance(defaults, dict):
+        raise ConfigError("mappings: must be a mapping")
+    tenants = data.get("tenants")
+    if isinstance(tenants, list):
+        merged = []
+        for tenant in tenants:
+            if isinstance(tenant, dict):
+                own = tenant.get("mappings") or {}
+                if not isinstance(own, dict):
+                    own = {}
+                tenant = {**tenant, "mappings": {**defaults, **own}}
+            merged.append(tenant)
+        data["tenants"] = merged
+    return data
+
+
+def _format(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        skip = ("client_credentials", "refresh_token")
+        where = ".".join(str(part) for part in item["loc"] if part not in skip)
+        lines.append(f"{where or '<config>'}: {item['msg']}")
+    return "invalid destination-xero config:\n  " + "\n  ".join(lines)
+
+
+def load_config(raw: dict[str, Any]) -> Config:
+    """Validate a platform config dict; a `mapping_file` key (YAML) is merged under the dict's own keys."""
+    data = dict(raw)
+    mapping_file = data.pop("mapping_file", None)
+    if mapping_file:
+        data = {**load_yaml(mapping_file), **data}
+    try:
+        return Config.model_validate(_merge_mappings(data))
+    except ValidationError as exc:
+        raise ConfigError(_format(exc)) from None
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"mapping_file: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"mapping_file: {path} is not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"mapping_file: {path} must hold a mapping at the top level")
+    return loaded
+
+
+def load_config_file(path: str | Path) -> Config:
+    return load_config(load_yaml(path))

@@ -1,0 +1,523 @@
+"""Input records (as emitted by source-autotask) → typed, Decimal-based objects.
+
+Why one module: the source's schemas are still moving, so ALL knowledge of the input shape lives here and
+everything downstream reads these dataclasses. Parsing is deliberately tolerant:
+- field names match case-insensitively and through a few aliases (`billingItems` / `lines` / `items`);
+- unknown fields are ignored (schema drift must not break a sync);
+- numbers may arrive as strings, ints or floats (PyAirbyte caches stringify numbers); floats go through
+  `str()` so 0.1 stays 0.1; timestamps may be ISO strings with or without time/zone;
+- a picklist field may carry its number, its label, or both (`billingItemType` + `billingItemTypeLabel`).
+What is missing and needed (an invoice without id or lines) raises `RecordError`, naming the field, so that
+one document is rejected and the others carry on.
+
+An invoice record is self-contained (ARCHITECTURE "Data flow"): header, `lines` (billing items), the
+`company` snapshot, tax region/category names, `currency`, line of business (`organizationalLevel2Name`)
+and template resolved by the source (source-autotask/source_autotask/schemas/invoices.json). An invoice
+whose `lineCount` disagrees with the lines that arrived is refused rather than posted short.
+A purchase order is keyed by its Autotask id (what Autotask shows as the PO number) unless the record
+carries `purchaseOrderNumber`; `externalPONumber` goes to the Xero Reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pendulum
+
+ZERO = Decimal(0)
+
+
+class RecordError(ValueError):
+    """A record cannot be used; the message names the field."""
+
+
+class _Fields:
+    """Case-insensitive, alias-aware view over one raw record."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._map = {str(k).lower(): v for k, v in raw.items()}
+
+    def get(self, *names: str) -> Any:
+        for name in names:
+            value = self._map.get(name.lower())
+            if value is not None and value != "":
+                return value
+        return None
+
+    def sub(self, *names: str) -> _Fields | None:
+        value = self.get(*names)
+        return _Fields(value) if isinstance(value, Mapping) else None
+
+    def list(self, *names: str) -> list[Any]:
+        value = self.get(*names)
+        return list(value) if isinstance(value, list | tuple) else []
+
+    def text(self, *names: str) -> str | None:
+        value = self.get(*names)
+        return None if value is None else str(value).strip() or None
+
+    def decimal(self, *names: str, required: bool = False) -> Decimal | None:
+        value = self.get(*names)
+        if value is None:
+            if required:
+                raise RecordError(f"{names[0]} is missing")
+            return None
+        return to_decimal(value, names[0])
+
+    def integer(self, *names: str, required: bool = False) -> int | None:
+        value = self.decimal(*names, required=required)
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            raise RecordError(f"{names[0]} is not an integer: {value}")
+        return int(value)
+
+    def boolean(self, *names: str) -> bool:
+        value = self.get(*names)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float | Decimal):
+            return value != 0
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes", "y")
+        return False
+
+    def date(self, *names: str) -> pendulum.Date | None:
+        value = self.get(*names)
+        return None if value is None else to_date(value, names[0])
+
+    def label(self, name: str) -> str | None:
+        """A picklist's label: `<name>Label`/`<name>Name` when the source resolved it, else the raw value."""
+        return self.text(f"{name}Label", f"{name}Name", f"{name}_label", name)
+
+
+def to_decimal(value: Any, name: str = "value") -> Decimal:
+    if isinstance(value, bool):
+        raise RecordError(f"{name} is not a number: {value!r}")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation:
+            raise RecordError(f"{name} is not a number: {value!r}") from None
+        if not result.is_finite():
+            raise RecordError(f"{name} is not a finite number: {value!r}")
+        return result
+    raise RecordError(f"{name} is not a number: {value!r}")
+
+
+def to_date(value: Any, name: str = "date") -> pendulum.Date:
+    """Autotask date-only fields are stored at midnight with no TZ conversion: keep the calendar date."""
+    text = str(value).strip()
+    try:
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+            return pendulum.Date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        parsed = pendulum.parse(text)
+    except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
+        raise RecordError(f"{name} is not a date: {value!r}") from None
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed.date()
+    if isinstance(parsed, pendulum.Date):
+        return parsed
+    raise RecordError(f"{name} is not a date: {value!r}")
+
+
+@dataclass(frozen=True)
+class Address:
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    attention: str | None = None
+
+
+@dataclass(frozen=True)
+class Company:
+    id: int
+    name: str
+    number: str | None = None
+    tax_exempt: bool = False
+    tax_id: str | None = None
+    tax_region_name: str | None = None
+    currency_code: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    is_active: bool = True
+    address: Address = field(default_factory=Address)
+    udfs: Mapping[str, str] = field(default_factory=dict)
+
+    def udf(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.udfs.items():
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    """The catalogue entry behind a line: a product or a service (both become Xero Items)."""
+
+    kind: str  # "product" | "service"
+    id: int
+    name: str | None = None
+    sku: str | None = None
+    category: str | None = None
+    description: str | None = None
+    unit_price: Decimal | None = None
+    unit_cost: Decimal | None = None
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    id: int
+    description: str
+    quantity: Decimal
+    rate: Decimal
+    extended_price: Decimal
+    tax_dollars: Decimal
+    billing_item_type: str | None = None
+    billing_code: str | None = None
+    billing_code_id: int | None = None
+    tax_category: str | None = None
+    tax_region: str | None = None
+    tax_name: str | None = None
+    tax_rate: Decimal | None = None  # percent, when the source resolved it
+    line_of_business: str | None = None
+    product: ProductRef | None = None
+
+
+@dataclass(frozen=True)
+class Invoice:
+    id: int
+    number: str
+    company: Company
+    date: pendulum.Date
+    due_date: pendulum.Date | None
+    total: Decimal
+    tax_total: Decimal
+    lines: tuple[InvoiceLine, ...]
+    voided: bool = False
+    currency_code: str | None = None
+    exchange_rate: Decimal | None = None  # Autotask: foreign units per internal unit
+    template_id: int | None = None
+    template_name: str | None = None
+    payment_term_days: int | None = None
+    tax_region_name: str | None = None
+    order_number: str | None = None
+
+    @property
+    def is_credit(self) -> bool:
+        return self.total < 0
+
+
+@dataclass(frozen=True)
+class PurchaseOrderLine:
+    id: int
+    description: str
+    quantity: Decimal
+    unit_cost: Decimal
+    product: ProductRef | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrder:
+    id: int
+    number: str
+    vendor: Company
+    date: pendulum.Date
+    status: str | None
+    lines: tuple[PurchaseOrderLine, ...]
+    currency_code: str | None = None
+    exchange_rate: Decimal | None = None
+    delivery_date: pendulum.Date | None = None
+    ship_to: Address = field(default_factory=Address)
+    telephone: str | None = None
+    for_company_id: int | None = None
+    cancelled: bool = False
+    reference: str | None = None
+    freight: Decimal = ZERO
+
+
+def _udfs(f: _Fields) -> dict[str, str]:
+    result: dict[str, str] = {}
+    raw = f.get("userDefinedFields", "udfs")
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items() if v is not None}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, Mapping):
+                entry = _Fields(item)
+                name, value = entry.text("name"), entry.text("value")
+                if name and value is not None:
+                    result[name] = value
+    return result
+
+
+def _currency(f: _Fields) -> tuple[str | None, Decimal | None]:
+    sub = f.sub("currency")
+    if sub is not None:
+        code = sub.text("code", "currencyCode", "name")
+        return (code.upper() if code else None), sub.decimal("exchangeRate", "rate")
+    code = f.text("currencyCode", "currencyName", "currency")
+    return (code.upper() if code else None), f.decimal("exchangeRate", "currencyExchangeRate")
+
+
+def parse_company(raw: Mapping[str, Any]) -> Company:
+    f = _Fields(raw)
+    company_id = f.integer("id", "companyID", required=True)
+    assert company_id is not None
+    name = f.text("companyName", "name")
+    if not name:
+        raise RecordError(f"company {company_id}: companyName is missing")
+    code, _ = _currency(f)
+    region = f.sub("taxRegion")
+    return Company(
+        id=company_id,
+        name=name,
+        number=f.text("companyNumber", "accountNumber"),
+        tax_exempt=f.boolean("isTaxExempt", "taxExempt"),
+        tax_id=f.text("taxID", "taxId"),
+        tax_region_name=(region.text("name") if region else None) or f.text("taxRegionName"),
+        currency_code=code,
+        email=f.text("invoiceEmail", "emailAddress", "email"),
+        phone=f.text("phone"),
+        is_active=f.get("isActive") is None or f.boolean("isActive"),
+        address=Address(
+            line1=f.text("billToAddress1", "billingAddress1", "address1"),
+            line2=f.text("billToAddress2", "billingAddress2", "address2"),
+            city=f.text("billToCity", "city"),
+            region=f.text("billToState", "state"),
+            postal_code=f.text("billToZipCode", "postalCode"),
+            country=f.text("billToCountryName", "billToCountry", "countryName", "country"),
+            attention=f.text("billToAttention"),
+        ),
+        udfs=_udfs(f),
+    )
+
+
+def parse_product(raw: Mapping[str, Any], kind: str = "product") -> ProductRef:
+    f = _Fields(raw)
+    pid = f.integer("id", "productID", "serviceID", required=True)
+    assert pid is not None
+    return ProductRef(
+        kind=kind,
+        id=pid,
+        name=f.text("name", "productName", "serviceName"),
+        sku=f.text("sku", "catalogNumberPartNumber", "manufacturerProductName"),
+        category=f.label("productCategory"),
+        description=f.text("invoiceDescription", "description"),
+        unit_price=f.decimal("unitPrice"),
+        unit_cost=f.decimal("unitCost"),
+        is_active=f.get("isActive") is None or f.boolean("isActive"),
+    )
+
+
+def _line_product(f: _Fields) -> ProductRef | None:
+    for key, kind in (("product", "product"), ("service", "service")):
+        sub = f.get(key)
+        if isinstance(sub, Mapping):
+            return parse_product(sub, kind)
+    pid = f.integer("productID")
+    if pid is not None:
+        return ProductRef(
+            kind="product",
+            id=pid,
+            sku=f.text("productSku", "sku"),
+            name=f.text("productName"),
+            category=f.text("productCategoryName", "productCategory"),
+        )
+    sid = f.integer("serviceID")
+    if sid is not None:
+        return ProductRef(
+            kind="service",
+            id=sid,
+            sku=f.text("serviceSku"),
+            name=f.text("serviceName"),
+            description=f.text("serviceInvoiceDescription"),
+        )
+    return None
+
+
+def _lob(f: _Fields) -> str | None:
+    sub = f.sub("lineOfBusiness", "organizationalLevel2")
+    if sub is not None:
+        return sub.text("name")
+    return f.text("lineOfBusiness", "lineOfBusinessName", "organizationalLevel2Name")
+
+
+def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
+    f = _Fields(raw)
+    line_id = f.integer("id", "billingItemID", required=True)
+    assert line_id is not None
+    quantity = f.decimal("quantity", required=True)
+    rate = f.decimal("rate", "unitPrice", required=True)
+    assert quantity is not None and rate is not None
+    extended = f.decimal("extendedPrice")
+    description = f.text("lineItemFullDescription", "description", "itemName", "invoiceDescription") or "-"
+    code = f.sub("billingCode")
+    tax = f.sub("tax")
+    category = f.sub("taxCategory")
+    return InvoiceLine(
+        id=line_id,
+        description=description,
+        quantity=quantity,
+        rate=rate,
+        extended_price=extended if extended is not None else quantity * rate,
+        tax_dollars=f.decimal("taxDollars", "taxAmount") or ZERO,
+        billing_item_type=f.label("billingItemType"),
+        billing_code=(code.text("name") if code else None) or f.text("billingCodeName", "billingCode"),
+        billing_code_id=(code.integer("id") if code else None) or f.integer("billingCodeID"),
+        tax_category=(category.text("name") if category else None) or f.text("taxCategoryName"),
+        tax_region=f.text("taxRegionName"),
+        tax_name=(tax.text("taxName", "name") if tax else None) or f.text("taxName"),
+        tax_rate=(tax.decimal("taxRate", "rate") if tax else None) or f.decimal("taxRate", "taxPercent"),
+        line_of_business=_lob(f),
+        product=_line_product(f),
+    )
+
+
+def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
+    f = _Fields(raw)
+    invoice_id = f.integer("id", "invoiceID", required=True)
+    assert invoice_id is not None
+    number = f.text("invoiceNumber")
+    if not number:
+        raise RecordError(f"invoice {invoice_id}: invoiceNumber is missing")
+    company_raw = f.get("company")
+    if not isinstance(company_raw, Mapping):
+        raise RecordError(f"invoice {number}: company (the company snapshot) is missing")
+    lines_raw = f.list("lines", "billingItems", "lineItems", "items")
+    if not lines_raw:
+        raise RecordError(f"invoice {number}: lines is missing or empty")
+    declared = f.integer("lineCount")
+    if declared is not None and declared != len(lines_raw):
+        raise RecordError(f"invoice {number}: lineCount says {declared} lines but {len(lines_raw)} arrived")
+    try:
+        lines = tuple(parse_invoice_line(line) for line in lines_raw if isinstance(line, Mapping))
+    except RecordError as exc:
+        raise RecordError(f"invoice {number}: line: {exc}") from None
+    date = f.date("invoiceDateTime", "invoiceDate", "date")
+    if date is None:
+        raise RecordError(f"invoice {number}: invoiceDateTime is missing")
+    company = parse_company(company_raw)
+    code, rate = _currency(f)
+    template = f.sub("invoiceTemplate", "template")
+    term = f.sub("paymentTerm") if isinstance(f.get("paymentTerm"), Mapping) else None
+    total = f.decimal("invoiceTotal", "total")
+    tax_total = f.decimal("totalTaxValue", "taxTotal")
+    return Invoice(
+        id=invoice_id,
+        number=number,
+        company=company,
+        date=date,
+        due_date=f.date("dueDate"),
+        total=total if total is not None else sum((ln.extended_price + ln.tax_dollars for ln in lines), ZERO),
+        tax_total=tax_total if tax_total is not None else sum((ln.tax_dollars for ln in lines), ZERO),
+        lines=lines,
+        voided=f.boolean("isVoided", "voided"),
+        currency_code=code or company.currency_code,
+        exchange_rate=rate,
+        template_id=(template.integer("id") if template else None) or f.integer("invoiceEditorTemplateID"),
+        template_name=(template.text("name") if template else None) or f.text("invoiceTemplateName"),
+        payment_term_days=(term.integer("paymentDueInDays") if term else None)
+        or f.integer("paymentTermDueInDays", "paymentDueInDays", "paymentTermDays"),
+        tax_region_name=f.text("taxRegionName") or company.tax_region_name,
+        order_number=f.text("orderNumber"),
+    )
+
+
+def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
+    f = _Fields(raw)
+    po_id = f.integer("id", "purchaseOrderID", required=True)
+    assert po_id is not None
+    vendor_raw = f.get("vendor", "vendorCompany")
+    if not isinstance(vendor_raw, Mapping):
+        raise RecordError(f"purchase order {po_id}: vendor (the vendor company snapshot) is missing")
+    lines_raw = f.list("items", "purchaseOrderItems", "lines")
+    if not lines_raw:
+        raise RecordError(f"purchase order {po_id}: items is missing or empty")
+    lines = []
+    for item in lines_raw:
+        li = _Fields(item)
+        line_id = li.integer("id", required=True)
+        quantity = li.decimal("quantity", required=True)
+        cost = li.decimal("unitCost", required=True)
+        assert line_id is not None and quantity is not None and cost is not None
+        product = _line_product(li)
+        description = li.text("memo", "description") or (product.name if product else None) or "-"
+        lines.append(PurchaseOrderLine(line_id, description, quantity, cost, product))
+    date = f.date("submitDateTime", "createDateTime", "date")
+    if date is None:
+        raise RecordError(f"purchase order {po_id}: createDateTime is missing")
+    code, rate = _currency(f)
+    status = f.label("status")
+    return PurchaseOrder(
+        id=po_id,
+        number=f.text("purchaseOrderNumber") or str(po_id),
+        freight=f.decimal("freight") or ZERO,
+        reference=f.text("externalPONumber"),
+        vendor=parse_company(vendor_raw),
+        date=date,
+        status=status,
+        lines=tuple(lines),
+        currency_code=code,
+        exchange_rate=rate,
+        delivery_date=f.date("latestEstimatedArrivalDate", "shippingDate"),
+        ship_to=Address(
+            line1=f.text("shipToAddress1"),
+            line2=f.text("shipToAddress2"),
+            city=f.text("shipToCity"),
+            region=f.text("shipToState"),
+            postal_code=f.text("shipToPostalCode"),
+            attention=f.text("shipToName"),
+        ),
+        telephone=f.text("phone"),
+        for_company_id=f.integer("purchaseForCompanyID"),
+        cancelled=(status or "").lower() in ("5", "cancelled", "canceled")
+        or f.get("cancelDateTime") is not None,
+    )
+
+
+# stream name (lower-cased, without separators) -> kind of record
+STREAM_KINDS = {
+    "invoices": "invoice",
+    "purchaseorders": "purchase_order",
+    "companies": "company",
+    "products": "product",
+    "services": "service",
+}
+
+
+def stream_kind(stream: str) -> str | None:
+    """The record kind a stream carries, or None for a stream this destination ignores."""
+    return STREAM_KINDS.get(stream.lower().replace("_", "").replace("-", ""))
+
+
+Parsed = Invoice | PurchaseOrder | Company | ProductRef
+
+
+def parse_record(stream: str, raw: Mapping[str, Any]) -> Parsed | None:
+    kind = stream_kind(stream)
+    if kind == "invoice":
+        return parse_invoice(raw)
+    if kind == "purchase_order":
+        return parse_purchase_order(raw)
+    if kind == "company":
+        return parse_company(raw)
+    if kind in ("product", "service"):
+        return parse_product(raw, kind)
+    return None

@@ -1,0 +1,181 @@
+"""Engine behaviour that the sandbox cannot be made to show on demand: per-element failures, a whole-call
+400, and the day limit (requests-mock plays Xero)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+import requests_mock as rm
+from destination_xero.client import XeroClient
+from destination_xero.writer import Engine
+
+API = "https://api.xero.com/api.xro/2.0"
+
+
+def org(m):
+    m.post("https://identity.xero.com/connect/token", json={"access_token": "tok-abc", "expires_in": 1800})
+    m.get(f"{API}/Organisation", json={"Organisations": [{"Name": "Acme AU", "BaseCurrency": "AUD"}]})
+    m.get(
+        f"{API}/TaxRates",
+        json={
+            "TaxRates": [
+                {
+                    "TaxType": "OUTPUT",
+                    "Status": "ACTIVE",
+                    "TaxComponents": [{"Rate": 10, "IsCompound": False}],
+                },
+                {"TaxType": "EXEMPTOUTPUT", "Status": "ACTIVE", "TaxComponents": []},
+                {"TaxType": "NONE", "Status": "ACTIVE", "TaxComponents": []},
+            ]
+        },
+    )
+    m.get(f"{API}/Currencies", json={"Currencies": [{"Code": "AUD"}]})
+    m.get(f"{API}/BrandingThemes", json={"BrandingThemes": [{"BrandingThemeID": "b-1", "Name": "Standard"}]})
+    m.get(
+        f"{API}/Contacts",
+        json={
+            "Contacts": [
+                {
+                    "ContactID": "c-7",
+                    "Name": "Acme Pty Ltd",
+                    "ContactNumber": "AT-7",
+                    "ContactStatus": "ACTIVE",
+                }
+            ]
+        },
+    )
+    m.get(f"{API}/Invoices", json={"Invoices": []})
+
+
+def two_invoices(raw_invoice, raw_line):
+    return [raw_invoice(), raw_invoice(id=502, invoiceNumber="1002")]
+
+
+def test_per_element_outcomes_are_reported_individually(make_config, raw_invoice, raw_line, tmp_path):
+    config = make_config(rejected_records_path=str(tmp_path / "rej.jsonl"))
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        m.post(
+            re.compile(f"{API}/Invoices"),
+            json={
+                "Invoices": [
+                    {"InvoiceID": "i-1", "InvoiceNumber": "1001", "StatusAttributeString": "OK"},
+                    {
+                        "InvoiceID": "00000000-0000-0000-0000-000000000000",
+                        "InvoiceNumber": "1002",
+                        "HasErrors": True,
+                        "StatusAttributeString": "ERROR",
+                        "ValidationErrors": [{"Message": "Account code '210' is not valid."}],
+                    },
+                ]
+            },
+        )
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        for raw in two_invoices(raw_invoice, raw_line):
+            engine.add("invoices", raw)
+        assert engine.flush()
+        post = next(r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url)
+        assert "summarizeErrors=false" in post.url
+        assert post.headers["Idempotency-Key"].startswith("dx-")
+        body = json.loads(post.text, parse_float=Decimal)
+        assert [i["Contact"] for i in body["Invoices"]] == [{"ContactID": "c-7"}] * 2
+    assert {d["key"]: d["action"] for d in out} == {"1001": "create", "1002": "rejected"}
+    rejected = [json.loads(x) for x in (tmp_path / "rej.jsonl").read_text().splitlines()]
+    assert rejected[0]["autotask_id"] == 502 and rejected[0]["xero_messages"] == [
+        "Account code '210' is not valid."
+    ]
+    assert rejected[0]["tenant"] == "Acme AU"
+    assert engine.exit_code() == 1
+    assert engine.summary()["Acme AU"]["documents"]["invoice"] == {"create": 1, "rejected": 1}
+
+
+def test_whole_call_400_rejects_that_call_only(make_config, raw_invoice, raw_line):
+    config = make_config(fail_on_rejections=False)
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        m.post(
+            re.compile(f"{API}/Invoices"),
+            status_code=400,
+            json={
+                "ErrorNumber": 14,
+                "Type": "PostDataInvalidException",
+                "Message": "JSON for the Invoice is invalid",
+            },
+        )
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        for raw in two_invoices(raw_invoice, raw_line):
+            engine.add("invoices", raw)
+        engine.flush()
+    assert {d["action"] for d in out} == {"rejected"}
+    assert all("JSON for the Invoice is invalid" in d["xero_messages"][0] for d in out)
+    assert engine.exit_code() == 0  # fail_on_rejections: false
+
+
+def test_day_limit_stops_cleanly_and_defers_the_rest(make_config, raw_invoice, raw_line):
+    config = make_config()
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        m.post(
+            re.compile(f"{API}/Invoices"),
+            status_code=429,
+            headers={"X-Rate-Limit-Problem": "day", "Retry-After": "3600"},
+        )
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        for raw in two_invoices(raw_invoice, raw_line):
+            engine.add("invoices", raw)
+        assert engine.flush() is False
+        engine.add("invoices", raw_invoice(id=503, invoiceNumber="1003"))
+        assert engine.flush() is False  # the tenant stays stopped: no further calls
+        posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
+        assert len(posts) == 1
+    assert [d["action"] for d in out] == ["deferred"] * 3
+    summary = engine.summary()["Acme AU"]
+    assert "daily call limit" in summary["stopped"] and "next run" in summary["stopped"]
+    assert engine.exit_code() == 2
+
+
+def test_outputs_never_carry_secrets(make_config, raw_invoice, raw_line, tmp_path):
+    config = make_config(rejected_records_path=str(tmp_path / "rej.jsonl"), dry_run=True)
+    out = []
+    secret_invoice = raw_invoice(invoiceNumber="tok-abc")  # pathological: a token echoed in data
+    secret_invoice["lines"][0]["taxRegionName"] = "shh-secret region"
+    with rm.Mocker() as m:
+        org(m)
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        engine.add("invoices", secret_invoice)
+        engine.flush()
+    text = json.dumps(out, default=str) + (tmp_path / "rej.jsonl").read_text()
+    assert "tok-abc" not in text and "shh-secret" not in text and "***" in text
+
+
+def test_settings_unreadable_rejects_or_defers_without_crashing(make_config, raw_invoice):
+    config = make_config()
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        m.get(
+            f"{API}/Organisation",
+            status_code=403,
+            json={"Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful"},
+        )
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        engine.add("invoices", raw_invoice())
+    assert out[0]["action"] == "rejected"
+    assert "cannot read the settings of organisation 'Acme AU'" in out[0]["reason"]
+    assert "AuthenticationUnsuccessful" in out[0]["reason"]
+    out.clear()
+    with rm.Mocker() as m:
+        org(m)
+        m.get(f"{API}/Organisation", status_code=429, headers={"X-Rate-Limit-Problem": "day"})
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        engine.add("invoices", raw_invoice())
+        engine.add("invoices", raw_invoice(id=777, invoiceNumber="1777"))
+        calls = len(m.request_history)
+    assert [d["action"] for d in out] == ["deferred", "deferred"]
+    assert calls == 2  # token + the refused Organisation call; nothing after the day limit
+    assert engine.exit_code() == 2
