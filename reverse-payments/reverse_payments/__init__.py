@@ -1,1 +1,1 @@
-"""reverse-payments."""
+"""reverse-payments: Xero payments back into Autotask `paidDate` (core + Airbyte/Singer adapters)."""
