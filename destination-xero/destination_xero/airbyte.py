@@ -1,0 +1,261 @@
+"""Airbyte adapter: `destination-xero spec | check --config C | write --config C --catalog K`.
+
+Thin by design: it translates Airbyte messages to the core `Engine` and back.
+- RECORD → `Engine.add` (streams the destination does not use are ignored by the core, one log line each);
+- STATE → `Engine.flush()` first, then the state is passed on with `destinationStats.recordCount`: the
+  records of that stream since its previous state (per-stream states), or of every stream since the
+  previous state (global and legacy states). After a tenant stopped on Xero's daily limit no further state
+  is passed on: the deferred records are re-sent by the next run from the last state that was passed on;
+- every rotated refresh token is emitted as a CONNECTOR_CONFIG control message, printed and flushed
+  before the new access token is used, so the platform persists it even if the run dies right after (the
+  old token dies 30 minutes after rotation). With `token_store_path` set the file is written as well;
+- the run processes everything, logs the per-tenant summary, then fails (non-zero, a TRACE error) when
+  documents were rejected and `fail_on_rejections` is on, or when a tenant stopped on its daily limit.
+Choices where the platform leaves room:
+- all three destination sync modes are accepted and mean the same thing, an idempotent upsert keyed by
+  the Autotask id: `overwrite` never deletes anything in Xero (accounting documents are voided, not
+  dropped, and only by the source's own void flag); the run says so in one log line per such stream;
+- an authentication failure stops the run at once (config error): nothing is reported as rejected, and
+  no state is emitted after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import json
+import logging
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
+from airbyte_cdk.destinations import Destination
+from airbyte_cdk.models import (  # type: ignore[attr-defined]  # re-exported from airbyte_protocol
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateStats,
+    AirbyteStateType,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    DestinationSyncMode,
+    FailureType,
+    Status,
+    Type,
+)
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, get_secrets, update_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .check import check
+from .client import AuthError, XeroClient, XeroError
+from .config import Config, ConfigError, load_config
+from .records import stream_kind
+from .spec import DOCUMENTATION_URL, airbyte_connection_specification
+from .tokens import FileTokenStore, TokenStoreError
+from .writer import Engine
+
+log = logging.getLogger("airbyte")
+# The core logs under "destination_xero" (rejections, ignored streams); the CDK's handler sits on the root
+# logger, whose level would drop the core's INFO lines.
+logging.getLogger("destination_xero").setLevel(logging.INFO)
+
+
+class PlatformTokenStore:
+    """The Airbyte platform keeps the refresh token in the connector config.
+
+    `save` emits the updated config as a CONTROL message (flushed) and, when `token_store_path` is set,
+    writes the file too; only then does the client use the new access token. `load` prefers the config's
+    token: the platform is the source of truth, a file in a container is usually gone next run."""
+
+    def __init__(self, raw_config: Mapping[str, Any]) -> None:
+        self._observed: dict[str, Any] = copy.deepcopy(dict(raw_config))
+        auth = self._observed.get("auth") or {}
+        self._token: str | None = auth.get("refresh_token") or None
+        path = auth.get("token_store_path")
+        self._file = FileTokenStore(path) if path else None
+        self._lock = threading.RLock()
+
+    def load(self) -> str | None:
+        if self._token:
+            return self._token
+        return self._file.load() if self._file is not None else None
+
+    def save(self, refresh_token: str) -> None:
+        add_to_secrets(refresh_token)  # the CDK masks it in any log line from now on
+        self._observed["auth"]["refresh_token"] = refresh_token
+        emit_configuration_as_airbyte_control_message(self._observed)
+        if self._file is not None:
+            self._file.save(refresh_token)
+        self._token = refresh_token
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        with self._lock:
+            if self._file is not None:
+                with self._file.locked():
+                    yield
+            else:
+                yield
+
+
+def _client(parsed: Config, raw: Mapping[str, Any]) -> XeroClient:
+    store = PlatformTokenStore(raw) if parsed.auth.type == "refresh_token" else None
+    return XeroClient(parsed, store=store)
+
+
+def _load(config: Mapping[str, Any]) -> Config:
+    try:
+        return load_config(dict(config))
+    except ConfigError as exc:
+        raise AirbyteTracedException(
+            message=str(exc), internal_message=str(exc), failure_type=FailureType.config_error
+        ) from None
+
+
+def _fatal(exc: Exception) -> AirbyteTracedException:
+    if isinstance(exc, AuthError | TokenStoreError):
+        return AirbyteTracedException(
+            message=str(exc), internal_message=str(exc), failure_type=FailureType.config_error
+        )
+    return AirbyteTracedException(
+        message=f"Xero could not be written: {exc}",
+        internal_message=str(exc),
+        failure_type=FailureType.transient_error,
+    )
+
+
+class _StateCounter:
+    """Records received since the previous state, per stream, for `destinationStats`."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str | None, str], int] = {}
+
+    def record(self, namespace: str | None, stream: str) -> None:
+        key = (namespace, stream)
+        self._counts[key] = self._counts.get(key, 0) + 1
+
+    def take(self, message: AirbyteMessage) -> int:
+        state = message.state
+        assert state is not None
+        if state.type == AirbyteStateType.STREAM and state.stream is not None:
+            descriptor = state.stream.stream_descriptor
+            return self._counts.pop((descriptor.namespace, descriptor.name), 0)
+        count = sum(self._counts.values())
+        self._counts.clear()
+        return count
+
+
+def _ignored_streams(catalog: ConfiguredAirbyteCatalog) -> set[str]:
+    """Streams of the catalog the destination does not use, said once here and never passed to the core
+    (a stream outside the catalog still reaches the core, which says so once)."""
+    ignored = set()
+    for configured in catalog.streams:
+        name = configured.stream.name
+        if stream_kind(name) is None:
+            ignored.add(name)
+            log.info("stream %r is not used by destination-xero; its records are ignored", name)
+        elif configured.destination_sync_mode == DestinationSyncMode.overwrite:
+            log.info("stream %r: overwrite is an upsert here; nothing is ever deleted in Xero", name)
+    return ignored
+
+
+class DestinationXero(Destination):
+    # The config is validated by the core model the spec is generated from (spec.py): its errors name
+    # every offending field at once, where the CDK's spec check reports the first one without its path.
+    check_config_against_spec = False
+
+    def run_cmd(self, parsed_args: argparse.Namespace) -> Iterable[AirbyteMessage]:
+        if parsed_args.command != "check":
+            yield from super().run_cmd(parsed_args)
+            return
+        config = self.read_config(config_path=parsed_args.config)
+        update_secrets(get_secrets(self.spec(log).connectionSpecification, config))
+        yield self._run_check(config=config)
+
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        return ConnectorSpecification(
+            documentationUrl=DOCUMENTATION_URL,
+            connectionSpecification=airbyte_connection_specification(),
+            supportsIncremental=True,
+            supported_destination_sync_modes=[
+                DestinationSyncMode.append,
+                DestinationSyncMode.append_dedup,
+                DestinationSyncMode.overwrite,
+            ],
+        )
+
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """Authenticate, list the reachable organisations, check every mapping: all problems at once."""
+        try:
+            parsed = load_config(dict(config))
+        except ConfigError as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=str(exc))
+        try:
+            result = check(parsed, _client(parsed, config))
+        except (XeroError, TokenStoreError) as exc:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=str(exc))
+        if result.ok:
+            return AirbyteConnectionStatus(
+                status=Status.SUCCEEDED, message="reachable: " + ", ".join(result.tenants)
+            )
+        return AirbyteConnectionStatus(status=Status.FAILED, message="\n".join(result.problems))
+
+    def write(
+        self,
+        config: Mapping[str, Any],
+        configured_catalog: ConfiguredAirbyteCatalog,
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]:
+        parsed = _load(config)
+        ignored = _ignored_streams(configured_catalog)
+        engine = Engine(parsed, _client(parsed, config), on_decision=_decision_logger(parsed.dry_run))
+        counter = _StateCounter()
+        stopped = False
+        try:
+            for message in input_messages:
+                if message.type == Type.RECORD and message.record is not None:
+                    counter.record(message.record.namespace, message.record.stream)
+                    if message.record.stream in ignored:
+                        continue
+                    engine.add(message.record.stream, message.record.data)
+                elif message.type == Type.STATE and message.state is not None:
+                    stopped = not engine.flush() or stopped
+                    count = counter.take(message)
+                    if stopped:
+                        continue  # records after the day limit were deferred: their state must not move on
+                    message.state.destinationStats = AirbyteStateStats(recordCount=float(count))
+                    yield message
+            stopped = not engine.flush() or stopped
+        except (XeroError, TokenStoreError) as exc:
+            raise _fatal(exc) from None
+        log.info("summary %s", json.dumps(engine.summary(), default=str, sort_keys=True))
+        code = engine.exit_code()
+        if code == 2 or stopped:
+            raise AirbyteTracedException(
+                message="Xero's daily call limit was reached; the remaining documents will be sent next run",
+                failure_type=FailureType.transient_error,
+            )
+        if code == 1:
+            where = f" and in {parsed.rejected_records_path}" if parsed.rejected_records_path else ""
+            raise AirbyteTracedException(
+                message=f"{engine.rejected.count} document(s) rejected; see the log{where}",
+                failure_type=FailureType.config_error,
+            )
+
+
+def _decision_logger(dry_run: bool) -> Any:
+    def report(decision: dict[str, Any]) -> None:
+        if dry_run or decision.get("action") != "unchanged":
+            log.info("decision %s", json.dumps(decision, default=str, sort_keys=True))
+
+    return report
+
+
+def main() -> None:
+    DestinationXero().run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

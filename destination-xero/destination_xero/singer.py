@@ -1,0 +1,197 @@
+"""Singer adapter: `target-xero --config C` reading Singer messages on stdin (singer-sdk `Target`).
+
+Thin by design, like the Airbyte adapter: every sink feeds the one core `Engine`, and draining any sink
+flushes the engine (resolve contacts and items, look up, write, reject), so:
+- sinks are drained one at a time (max parallelism 1): the engine is one writer per run, and Xero's
+  per-organisation limits are shared by all streams anyway;
+- singer-sdk emits the latest STATE only after draining every sink, i.e. after every record before it is
+  written to Xero or durably rejected (rejected-records file). After a tenant stopped on Xero's daily
+  limit no state is emitted any more: the deferred records are re-read next run from the last state;
+- rotated refresh tokens go to the token store file (`auth.token_store_path`), written atomically before
+  the new access token is used. Meltano rewrites its config files each run, so the config cannot hold
+  them; for that reason the refresh-token auth requires `token_store_path` here (refused at start);
+- streams the destination does not use get a sink that drops their records, said once per stream;
+- records are handed to the core as the tap sent them: the SDK's timestamp parsing is skipped (the core
+  parses dates with pendulum) and numbers stay Decimal (singer-sdk reads JSON with parse_float=Decimal);
+- after everything is processed the per-tenant summary is logged and the process ends non-zero when
+  documents were rejected and `fail_on_rejections` is on (1), or a tenant stopped on its daily limit (2).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import typing as t
+from collections.abc import Mapping
+from decimal import Decimal
+
+from singer_sdk import Target
+from singer_sdk.exceptions import ConfigValidationError
+from singer_sdk.sinks import BatchSink, Sink
+
+from .client import XeroClient
+from .config import Config, ConfigError, load_config
+from .records import stream_kind
+from .spec import CONFIG_KEYS, singer_config_jsonschema
+from .writer import Engine
+
+if t.TYPE_CHECKING:
+    from pathlib import PurePath
+
+
+def _destination_config(config: Mapping[str, t.Any]) -> Config:
+    """The destination's own keys (singer-sdk adds its settings beside them), validated by the core."""
+    try:
+        parsed = load_config({k: v for k, v in config.items() if k in CONFIG_KEYS})
+    except ConfigError as exc:
+        raise ConfigValidationError("Config validation failed", errors=[str(exc)]) from None
+    if parsed.auth.type == "refresh_token" and not parsed.auth.token_store_path:
+        raise ConfigValidationError(
+            "Config validation failed",
+            errors=[
+                "auth.token_store_path: required with refresh_token auth under Singer/Meltano: Xero rotates "
+                "the refresh token on every use and the rotated one must be kept between runs"
+            ],
+        )
+    return parsed
+
+
+class XeroSink(BatchSink):
+    """A stream the destination uses: records go to the shared engine; a drain flushes the engine."""
+
+    def __init__(
+        self,
+        target: TargetXero,
+        stream_name: str,
+        schema: dict[str, t.Any],
+        key_properties: t.Sequence[str] | None,
+    ) -> None:
+        self.xero = target
+        super().__init__(target, stream_name, schema, key_properties)
+
+    def _parse_timestamps_in_record(
+        self, record: dict[str, t.Any], schema: dict[str, t.Any], treatment: t.Any
+    ) -> None:
+        return None  # the core parses the tap's own strings
+
+    def process_record(self, record: dict[str, t.Any], context: dict[str, t.Any]) -> None:
+        self.xero.engine.add(self.stream_name, record)
+
+    def process_batch(self, context: dict[str, t.Any]) -> None:
+        self.xero.flush()
+
+
+class IgnoredSink(Sink):
+    """A stream the destination does not use: its records are dropped without validation."""
+
+    validate_schema = False
+
+    def _parse_timestamps_in_record(
+        self, record: dict[str, t.Any], schema: dict[str, t.Any], treatment: t.Any
+    ) -> None:
+        return None
+
+    def process_record(self, record: dict[str, t.Any], context: dict[str, t.Any]) -> None:
+        return None
+
+    def process_batch(self, context: dict[str, t.Any]) -> None:
+        return None
+
+
+class TargetXero(Target):
+    name = "target-xero"
+    config_jsonschema = singer_config_jsonschema()
+    default_sink_class = XeroSink
+
+    def __init__(
+        self,
+        *,
+        config: dict[str, t.Any] | PurePath | str | list[PurePath | str] | None = None,
+        parse_env_config: bool = False,
+        validate_config: bool = True,
+        setup_mapper: bool = True,
+        message_reader: t.Any = None,
+    ) -> None:
+        super().__init__(
+            config=config,
+            parse_env_config=parse_env_config,
+            validate_config=validate_config,
+            setup_mapper=setup_mapper,
+            message_reader=message_reader,
+        )
+        logging.getLogger("destination_xero").setLevel(logging.INFO)  # the core's rejections and notes
+        self.destination = _destination_config(self.config)
+        self.engine = Engine(self.destination, XeroClient(self.destination), on_decision=self._decision)
+        self.stopped = False
+        self._ignored: set[str] = set()
+        self._state_withheld = False
+
+    @property
+    def max_parallelism(self) -> int:
+        return 1
+
+    @max_parallelism.setter
+    def max_parallelism(self, new_value: int) -> None:
+        return None  # one engine, one writer: never drained in parallel
+
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        if stream_kind(stream_name) is not None:
+            return XeroSink
+        if stream_name not in self._ignored:
+            self._ignored.add(stream_name)
+            self.logger.info("stream %r is not used by target-xero; its records are ignored", stream_name)
+        return IgnoredSink
+
+    def flush(self) -> None:
+        """Write or durably reject everything queued; remember a daily-limit stop."""
+        if not self.engine.flush():
+            self.stopped = True
+
+    def _write_state_message(self, state: dict[str, t.Any]) -> None:
+        if self.stopped:
+            if not self._state_withheld:
+                self._state_withheld = True
+                self.logger.warning(
+                    "Xero's daily call limit was reached: no further state is emitted, the deferred "
+                    "records are sent by the next run"
+                )
+            return
+        super()._write_state_message(state)
+
+    def _decision(self, decision: dict[str, t.Any]) -> None:
+        if self.destination.dry_run or decision.get("action") != "unchanged":
+            self.logger.info("decision %s", json.dumps(decision, default=_json_default, sort_keys=True))
+
+    def process_endofpipe(self) -> None:
+        """After the last drain (and the last state): the summary, then the exit status.
+
+        The end of `listen()`; singer-sdk marks `listen` final, so the exit happens here."""
+        super().process_endofpipe()
+        summary = self.engine.summary()
+        self.logger.info("summary %s", json.dumps(summary, default=_json_default, sort_keys=True))
+        code = self.exit_code()
+        if code == 1:
+            where = self.destination.rejected_records_path
+            self.logger.error(
+                "%d document(s) rejected; see the log%s",
+                self.engine.rejected.count,
+                f" and {where}" if where else "",
+            )
+        elif code == 2:
+            self.logger.error("Xero's daily call limit was reached; the rest is sent by the next run")
+        if code:
+            sys.exit(code)
+
+    def exit_code(self) -> int:
+        return 2 if self.stopped else self.engine.exit_code()
+
+
+def _json_default(value: t.Any) -> t.Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+if __name__ == "__main__":
+    TargetXero.cli()

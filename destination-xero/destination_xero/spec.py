@@ -1,0 +1,214 @@
+"""The configuration schema both platforms show, generated from the one definition that validates it.
+
+Why generated: the pydantic model in config.py is what every run actually enforces. A hand-written Airbyte
+spec or Singer schema beside it would drift (a new mapping key accepted by one, refused by the other), so
+both are derived here from `Config.model_json_schema()`, then adapted:
+- `$ref`s are inlined (the Airbyte UI and its secret filter read inline schemas only);
+- `Optional[X] = None` becomes plain `X` (not required): the `anyOf [X, null]` pydantic emits would hide
+  a secret from the CDK's log filter, which does not look under `anyOf`;
+- `Decimal` amounts accept a JSON number or a string (`"0.01"`), as the model does;
+- pydantic's `SecretStr` (`writeOnly`) is the one mark of a secret: Airbyte gets `airbyte_secret: true`,
+  Singer gets `secret: true` (what singer-sdk's `Property(secret=True)` writes, and what Meltano reads);
+- the top-level `mappings` (defaults for every tenant) and `mapping_file` (a YAML file merged under the
+  config) are added: `load_config` accepts them before the model sees the data;
+- titles, descriptions, order and groups come from the tables below, so the UI reads like a form.
+`tenants` is not required by the schema because a `mapping_file` may hold them; `load_config` reports a
+missing one by name at `check`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .config import Config, Mappings
+
+DOCUMENTATION_URL = "https://github.com/autotask-xero/autotask-xero/tree/main/destination-xero"
+
+GROUPS = [
+    {"id": "connection", "title": "Xero connection"},
+    {"id": "organisations", "title": "Organisations and mappings"},
+    {"id": "behaviour", "title": "Sync behaviour"},
+    {"id": "advanced", "title": "Advanced"},
+]
+
+# top-level property -> (group, order, title, description)
+TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
+    "auth": (
+        "connection",
+        0,
+        "Authentication",
+        "A custom connection (client credentials, one organisation) or a standard Xero app (refresh "
+        "token, rotated on every use and persisted before it is used).",
+    ),
+    "tenants": (
+        "organisations",
+        1,
+        "Xero organisations",
+        "Each organisation: tenant_id, name, route rules (line of business, company UDF, company id, "
+        "currency) and its own mapping sections. See BEHAVIOR-destination.md.",
+    ),
+    "mappings": (
+        "organisations",
+        2,
+        "Mappings for every organisation",
+        "Tax, accounts, items, contacts, branding, tracking, numbering, status and rounding. An "
+        "organisation's own mappings replace whole sections.",
+    ),
+    "mapping_file": (
+        "organisations",
+        3,
+        "Mapping file (YAML)",
+        "Path to a YAML file holding tenants and mappings; the keys of this config take precedence.",
+    ),
+    "split_policy": (
+        "behaviour",
+        4,
+        "Invoices spanning organisations",
+        "split: one document per organisation; reject: such invoices are rejected.",
+    ),
+    "dry_run": ("behaviour", 5, "Dry run", "Decide and log the exact payloads without writing to Xero."),
+    "rejected_records_path": (
+        "behaviour",
+        6,
+        "Rejected records file",
+        "JSONL file where every rejected document is appended with the reason and Xero's messages.",
+    ),
+    "fail_on_rejections": (
+        "behaviour",
+        7,
+        "Fail the sync when documents were rejected",
+        "After processing everything, end with an error if any document was rejected.",
+    ),
+    "xero": (
+        "advanced",
+        8,
+        "Xero endpoints",
+        "Only for a sandbox or a proxy; leave empty to use Xero.",
+    ),
+}
+
+AUTH_VARIANTS: dict[str, str] = {
+    "client_credentials": "Custom connection (client credentials)",
+    "refresh_token": "Standard app (refresh token)",
+}
+
+FIELD_DOCS: dict[str, tuple[str, str]] = {
+    "client_id": ("Client ID", "The Xero app's client id."),
+    "client_secret": ("Client secret", "The Xero app's client secret."),
+    "refresh_token": (
+        "Refresh token",
+        "The first refresh token; every rotated one is persisted (Airbyte: the connector config; Singer: "
+        "the token store file) before it is used.",
+    ),
+    "token_store_path": (
+        "Token store file",
+        "File where rotated refresh tokens are kept between runs (required for Singer/Meltano).",
+    ),
+    "scopes": ("Scopes", "Space-separated OAuth scopes, if the app needs other than the defaults."),
+    "tenant_id": ("Tenant ID", "The organisation's id as listed by Xero's /connections."),
+    "name": ("Name", "The organisation's name, used in logs and summaries."),
+}
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = defs[node["$ref"].split("/")[-1]]
+            merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline(merged, defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k not in ("$defs", "discriminator")}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def _simplify(node: Any) -> Any:
+    """Collapse pydantic's Optional and Decimal `anyOf`s into plain schemas."""
+    if isinstance(node, list):
+        return [_simplify(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _simplify(v) for k, v in node.items()}
+    variants = node.get("anyOf")
+    if isinstance(variants, list):
+        rest = [v for v in variants if v != {"type": "null"}]
+        if len(rest) < len(variants) and len(rest) == 1:
+            node.pop("anyOf")
+            if node.get("default", "unset") is None:
+                node.pop("default")
+            node = {**rest[0], **node}
+        elif {v.get("type") for v in variants if isinstance(v, dict)} == {"number", "string"}:
+            node.pop("anyOf")
+            number = next(v for v in variants if v.get("type") == "number")
+            node = {**{k: v for k, v in number.items() if k != "type"}, "type": ["number", "string"], **node}
+    if node.get("const") is not None and "default" not in node:
+        node["default"] = node["const"]  # the Airbyte UI selects a oneOf variant by its const's default
+    return node
+
+
+def _mark_secrets(node: Any, marks: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_mark_secrets(v, marks) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _mark_secrets(v, marks) for k, v in node.items()}
+    if node.get("writeOnly") is True:
+        node.pop("format", None)
+        node.pop("writeOnly", None)
+        node.update(marks)
+    return node
+
+
+def _document(schema: dict[str, Any]) -> None:
+    auth = schema["properties"]["auth"]
+    auth["type"] = "object"
+    for variant in auth["oneOf"]:
+        kind = variant["properties"]["type"]["const"]
+        variant["title"] = AUTH_VARIANTS[kind]
+        variant.pop("description", None)
+        for name, prop in variant["properties"].items():
+            if name in FIELD_DOCS:
+                prop["title"], prop["description"] = FIELD_DOCS[name]
+    tenant = schema["properties"]["tenants"]["items"]
+    tenant["title"] = "Organisation"
+    for name, prop in tenant["properties"].items():
+        if name in FIELD_DOCS:
+            prop["title"], prop["description"] = FIELD_DOCS[name]
+
+
+def _base() -> dict[str, Any]:
+    raw = Config.model_json_schema()
+    mappings = Mappings.model_json_schema()
+    defs = {**raw.get("$defs", {}), **mappings.get("$defs", {})}
+    schema: dict[str, Any] = _simplify(_inline(raw, defs))
+    schema["properties"]["mappings"] = _simplify(_inline(mappings, defs))
+    schema["properties"]["mapping_file"] = {"type": "string"}
+    schema["required"] = ["auth"]
+    schema.pop("description", None)
+    for name, (_, _, title, description) in TOP_LEVEL.items():
+        prop = schema["properties"][name]
+        prop["title"], prop["description"] = title, description
+    _document(schema)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "Xero destination"
+    return schema
+
+
+def airbyte_connection_specification() -> dict[str, Any]:
+    schema: dict[str, Any] = _mark_secrets(_base(), {"airbyte_secret": True})
+    for name, (group, order, _, _) in TOP_LEVEL.items():
+        schema["properties"][name]["group"] = group
+        schema["properties"][name]["order"] = order
+    schema["groups"] = copy.deepcopy(GROUPS)
+    return schema
+
+
+def singer_config_jsonschema() -> dict[str, Any]:
+    schema: dict[str, Any] = _mark_secrets(_base(), {"secret": True, "writeOnly": True})
+    schema.pop("$schema", None)
+    return schema
+
+
+CONFIG_KEYS = frozenset(singer_config_jsonschema()["properties"])
+"""The keys the destination itself reads; the SDKs add their own settings beside them."""
