@@ -1,0 +1,143 @@
+"""Airbyte adapter (`source-autotask`): spec, check, discover and read over the protocol-free core.
+
+Money: the core keeps Decimals. The CDK serialises messages with orjson, which has no Decimal type, so each
+Decimal is handed over as the float whose shortest representation is the same decimal (orjson writes that
+shortest form, so `52.7775` reaches the output as the JSON number `52.7775`). That is exact for up to 15
+significant digits, which covers every Autotask amount (4 decimals); a value that would not survive
+exactly fails the sync with an error naming the stream and record instead of being rounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable, Mapping, MutableMapping
+from decimal import Decimal
+from typing import Any
+
+from airbyte_cdk.entrypoint import launch
+from airbyte_cdk.models import ConnectorSpecification, SyncMode  # type: ignore[attr-defined]
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+
+from .check import check
+from .config import SourceConfig
+from .errors import AutotaskError, RecordError
+from .schemas import load_schema
+from .spec import CONFIG_SCHEMA
+from .streams.specs import STREAMS, StreamSpec, SyncKind
+from .sync import SyncSession
+
+LOGGER = logging.getLogger("airbyte")
+MAX_EXACT_INT = 2**53
+
+
+def to_json_number(value: Any, where: str) -> Any:
+    """Decimals (recursively) as ints or floats that print as exactly the same decimal number."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and abs(value) < MAX_EXACT_INT:
+            return int(value)
+        as_float = float(value)
+        if Decimal(repr(as_float)) != value:
+            raise RecordError(
+                f"{where}: {value} cannot be written as an exact JSON number by the Airbyte CDK"
+            )
+        return as_float
+    if isinstance(value, dict):
+        return {key: to_json_number(item, where) for key, item in value.items()}
+    if isinstance(value, list):
+        return [to_json_number(item, where) for item in value]
+    return value
+
+
+class AutotaskStream(Stream):
+    """A full-refresh stream. It has no state setter: the CDK would treat one as resumable full refresh."""
+
+    def __init__(self, spec: StreamSpec, session: SyncSession) -> None:
+        self.spec = spec
+        self.session = session
+        self._state_in: dict[str, Any] = {}
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def primary_key(self) -> str:
+        return "id"
+
+    @property
+    def cursor_field(self) -> str | list[str]:
+        return self.spec.cursor_field or []
+
+    @property
+    def source_defined_cursor(self) -> bool:
+        return True
+
+    @property
+    def supports_incremental(self) -> bool:
+        return self.spec.kind is not SyncKind.FULL
+
+    def get_json_schema(self) -> Mapping[str, Any]:  # type: ignore[override]
+        return load_schema(self.name)
+
+    def read_records(
+        self,
+        sync_mode: SyncMode,
+        cursor_field: list[str] | None = None,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+    ) -> Iterable[Mapping[str, Any]]:
+        state = self._state_in if sync_mode == SyncMode.incremental else {}
+        for record in self.session.read(self.name, state):
+            yield to_json_number(record, f"{self.name} id {record.get('id')}")
+        if sync_mode != SyncMode.incremental:
+            self.session.states.pop(self.name, None)
+        LOGGER.info("%s: %s", self.name, self.session.client.usage_summary())
+
+
+class AutotaskIncrementalStream(AutotaskStream, CheckpointMixin):
+    """A stream with a cursor; its state is the core's state for the stream, complete only at the end."""
+
+    @property
+    def state(self) -> MutableMapping[str, Any]:
+        return dict(self.session.states.get(self.name, self._state_in))
+
+    @state.setter
+    def state(self, value: MutableMapping[str, Any]) -> None:
+        self._state_in = dict(value or {})
+
+
+class SourceAutotask(AbstractSource):
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        return ConnectorSpecification(
+            documentationUrl="https://github.com/autotask-xero/connectors/tree/main/source-autotask",
+            connectionSpecification=CONFIG_SCHEMA,
+            supportsIncremental=True,
+        )
+
+    def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, Any]:
+        try:
+            parsed = SourceConfig.from_mapping(config)
+        except AutotaskError as exc:
+            return False, str(exc)
+        return check(parsed)
+
+    def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        session = SyncSession(SourceConfig.from_mapping(config))
+        return [
+            (AutotaskStream if spec.kind is SyncKind.FULL else AutotaskIncrementalStream)(spec, session)
+            for spec in STREAMS.values()
+        ]
+
+
+def run(args: list[str]) -> None:
+    launch(SourceAutotask(), args)
+
+
+def main() -> None:
+    run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Stream definitions: which entity each stream reads, how it is incremental, what it needs to read."""
