@@ -4,7 +4,7 @@ Every problem found while mapping a document is collected and raised together as
 rejected-records output names everything that must be fixed (an unmapped tax region AND a missing account),
 and only that document fails.
 
-Rules (see BEHAVIOR-destination.md for the user-facing wording):
+Rules (see the root BEHAVIOR.md for the user-facing wording):
 - invoice total ≥ 0 → ACCREC invoice; total < 0 → ACCRECCREDIT credit note, every line negated so the note
   carries positive amounts; a voided Autotask invoice is planned as a void (VOIDED/DELETED by the planner);
 - numbering: `autotask` (InvoiceNumber = Autotask number), `prefix` (prefix + number), `xero` (Xero numbers

@@ -46,7 +46,7 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         1,
         "Xero organisations",
         "Each organisation: tenant_id, name, route rules (line of business, company UDF, company id, "
-        "currency) and its own mapping sections. See BEHAVIOR-destination.md.",
+        "currency) and its own mapping sections. See BEHAVIOR.md in the project repository.",
     ),
     "mappings": (
         "organisations",
