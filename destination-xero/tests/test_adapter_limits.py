@@ -20,6 +20,7 @@ import pytest
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
+from sandbox import launcher
 from test_adapter_support import (
     AU,
     CATALOGS,
@@ -33,7 +34,6 @@ from test_adapter_support import (
     write_json,
 )
 
-launcher = pytest.importorskip("sandbox.launcher")
 CATALOG = CATALOGS / "configured_catalog.json"
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
+from sandbox import launcher
 from test_adapter_support import (
     CATALOGS,
     REPO,
@@ -36,7 +37,6 @@ from test_adapter_support import (
     xero_writes,
 )
 
-launcher = pytest.importorskip("sandbox.launcher")
 CATALOG = CATALOGS / "singer_catalog.json"
 
 

@@ -16,8 +16,7 @@ from destination_xero.config import load_config
 from destination_xero.writer import Engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-launcher = pytest.importorskip("sandbox.launcher")
+from sandbox import launcher
 
 D = Decimal
 Q4 = D("0.0001")

@@ -213,8 +213,6 @@ def test_demo_dataset_is_served(sandbox: RunningSandbox) -> None:
         )
         assert response.status_code == 200, response.text
         counts[entity] = response.json()["queryCount"]
-    if not any(counts.values()):
-        pytest.skip("the demo dataset has no Autotask data yet")
     assert counts["Invoices"] > 0 and counts["BillingItems"] > 0 and counts["Companies"] > 0
     first = client.items("Invoices", [{"op": "exist", "field": "id"}], MaxRecords=5)
     assert first and all(item["id"] for item in first)

@@ -1,0 +1,355 @@
+"""meltano.yml for real: `meltano install` and `meltano run` of both jobs against a sandbox subprocess.
+
+Why Meltano runs from its own virtualenv: it pins libraries (rich, sqlalchemy...) that conflict with the
+workspace's, exactly as on a user's machine where Meltano is installed with pipx/uv tool. The virtualenv is
+cached under AUTOTASK_XERO_MELTANO_VENV (default ~/.cache/autotask-xero/meltano-<version>-py<X.Y>) and
+built once, under a lock, into a temporary folder renamed into place only when complete; a fresh CI machine
+builds it in well under a minute from PyPI. Plugin virtualenvs (`meltano install`, editable installs of
+this repository's folders) and the system database go to a temporary MELTANO_SYS_DIR_ROOT, so the repository
+is left untouched. Every result is read back over HTTP from the sandbox, and every Meltano output is
+scanned for the sandbox's secrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import requests
+import simplejson
+
+launcher = pytest.importorskip("sandbox.launcher")
+
+REPO = Path(__file__).resolve().parents[2]
+MELTANO_VERSION = "4.4.1"
+JOB_TIMEOUT = 240
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+def _load_sandbox_env() -> ModuleType:
+    path = REPO / "integration_tests" / "meltano" / "sandbox_env.py"
+    spec = importlib.util.spec_from_file_location("meltano_sandbox_env", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _uv() -> str | None:
+    return os.environ.get("UV") or shutil.which("uv")
+
+
+def _venv_dir() -> Path:
+    override = os.environ.get("AUTOTASK_XERO_MELTANO_VENV")
+    if override:
+        return Path(override)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tag = f"meltano-{MELTANO_VERSION}-py{sys.version_info.major}.{sys.version_info.minor}"
+    return cache / "autotask-xero" / tag
+
+
+def _meltano_executable() -> Path:
+    """The cached Meltano virtualenv's `meltano`, built once when missing (under a lock; a build cut short
+    leaves no `.complete` marker and is redone)."""
+    venv = _venv_dir()
+    exe = venv / "bin" / "meltano"
+    marker = venv / ".complete"
+    if marker.exists() and exe.exists():
+        return exe
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / f".{venv.name}.lock", "a", encoding="utf-8") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        if marker.exists() and exe.exists():
+            return exe
+        shutil.rmtree(venv, ignore_errors=True)
+        _build_venv(venv)
+        marker.write_text(MELTANO_VERSION, encoding="utf-8")
+    return exe
+
+
+def _build_venv(target: Path) -> None:
+    uv = _uv()
+    env = _clean_env()
+    if uv:
+        _check([uv, "venv", "--python", sys.executable, str(target)], env)
+        _check(
+            [uv, "pip", "install", "--python", str(target / "bin" / "python"), f"meltano=={MELTANO_VERSION}"],
+            env,
+        )
+    else:
+        _check([sys.executable, "-m", "venv", str(target)], env)
+        _check([str(target / "bin" / "python"), "-m", "pip", "install", f"meltano=={MELTANO_VERSION}"], env)
+
+
+def _check(command: list[str], env: dict[str, str]) -> None:
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+_LEAKY_PREFIXES = ("TAP_", "TARGET_", "MELTANO_", "AUTOTASK_", "XERO_")
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without the workspace venv and without any plugin setting."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME") and not k.startswith(_LEAKY_PREFIXES)
+    }
+
+
+class MeltanoProject:
+    def __init__(self, exe: Path, sandbox: Any, tmp: Path) -> None:
+        self.exe = exe
+        self.sandbox = sandbox
+        self.tmp = tmp
+        self.outputs: list[str] = []
+        sandbox_env = _load_sandbox_env()
+        self.env = {
+            **_clean_env(),
+            **sandbox_env.meltano_env(sandbox.info, tmp / "work"),
+            "MELTANO_PROJECT_ROOT": str(REPO),
+            "MELTANO_SYS_DIR_ROOT": str(tmp / "meltano-sys"),
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "MELTANO_DISABLE_TRACKING": "true",
+            "MELTANO_CLI_LOG_LEVEL": "info",
+            "NO_COLOR": "1",
+        }
+        self.token_store = Path(self.env["XERO_TOKEN_STORE_PATH"])
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            [str(self.exe), *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=JOB_TIMEOUT,
+            check=False,
+        )
+        output = done.stdout + done.stderr
+        self.outputs.append(output)
+        self.assert_no_secret(output, f"meltano {' '.join(args)}")
+        assert done.returncode == 0, f"meltano {' '.join(args)} exited {done.returncode}:\n{output[-6000:]}"
+        return done
+
+    def secrets(self) -> list[str]:
+        found = list(self.sandbox.secrets())
+        found.append(self.sandbox.info["autotask"]["integration_code"])
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            rotated = json.loads(self.token_store.read_text(encoding="utf-8")).get("refresh_token")
+            if rotated:
+                found.append(rotated)
+        return [s for s in found if s]
+
+    def assert_no_secret(self, text: str, where: str) -> None:
+        leaked = [s[:4] + "…" for s in self.secrets() if s in text]
+        assert not leaked, f"{where}: output contains sandbox secret(s) {leaked}"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeltanoProject]:
+    exe = _meltano_executable()
+    tmp = tmp_path_factory.mktemp("meltano")
+    with launcher.running_sandbox("demo", rate_limits="off") as sb:
+        if not sb.info["xero"].get("tenants"):
+            pytest.skip("the Xero emulator serves no tenants")
+        meltano = MeltanoProject(exe, sb, tmp)
+        meltano.run("install")
+        yield meltano
+
+
+@pytest.fixture(scope="module")
+def forward(project: MeltanoProject) -> subprocess.CompletedProcess[str]:
+    return project.run("run", "autotask-to-xero")
+
+
+# --- HTTP helpers: read results as any client would ------------------------------------------------
+
+
+class Xero:
+    """A Xero API client on the token chain the plugins share (a rotated token is stored before use)."""
+
+    def __init__(self, project: MeltanoProject) -> None:
+        info = project.sandbox.info["xero"]
+        self.api = info["api_url"]
+        self.tenants = {t["name"]: t["tenant_id"] for t in info["tenants"]}
+        store = project.token_store
+        current = json.loads(store.read_text(encoding="utf-8"))["refresh_token"]
+        response = requests.post(
+            info["identity_url"] + "/connect/token",
+            data={"grant_type": "refresh_token", "refresh_token": current},
+            auth=(info["client_id"], info["client_secret"]),
+            timeout=30,
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        store.write_text(json.dumps({"refresh_token": body["refresh_token"]}), encoding="utf-8")
+        self.token = body["access_token"]
+
+    def call(self, method: str, tenant_id: str, path: str, body: Any = None, **params: Any) -> Any:
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "xero-tenant-id": tenant_id,
+            "Accept": "application/json",
+        }
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = simplejson.dumps(body, use_decimal=True)  # money as exact JSON numbers
+        response = requests.request(
+            method, f"{self.api}/{path}", headers=headers, params=params, data=data, timeout=30
+        )
+        assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text[:800]}"
+        return response.json(parse_float=Decimal)
+
+    def all(self, tenant_id: str, collection: str, **params: Any) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for page in range(1, 100):
+            batch = self.call("GET", tenant_id, collection, page=page, **params)[collection]
+            found.extend(batch)
+            if len(batch) < 100:
+                break
+        return found
+
+
+def autotask_invoices(sandbox: Any) -> dict[str, dict[str, Any]]:
+    at = sandbox.info["autotask"]
+    headers = {
+        "UserName": at["username"],
+        "Secret": at["secret"],
+        "ApiIntegrationCode": at["integration_code"],
+        "Content-Type": "application/json",
+    }
+    url: str | None = at["base_url"] + "v1.0/Invoices/query"
+    body = json.dumps({"filter": [{"op": "gte", "field": "id", "value": 0}], "MaxRecords": 500})
+    found: dict[str, dict[str, Any]] = {}
+    while url:
+        response = requests.post(url, headers=headers, data=body, timeout=30)
+        assert response.status_code == 200, response.text[:500]
+        page = response.json(parse_float=Decimal)
+        for item in page["items"]:
+            if item.get("invoiceNumber"):
+                found[str(item["invoiceNumber"])] = item
+        url = (page.get("pageDetails") or {}).get("nextPageUrl")
+    return found
+
+
+def xero_writes(sandbox: Any) -> int:
+    calls = sandbox.admin("xero", "stats")["calls"]
+    return sum(
+        c["count"] for c in calls if c["method"] in ("PUT", "POST") and c["path"].startswith("/api.xro")
+    )
+
+
+def cents(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+DECISION = re.compile(r"target-xero\s+decision (\{.*\})")
+
+
+# --- tests ---------------------------------------------------------------------------------------------
+
+
+def test_sensitive_settings_are_redacted_by_meltano(project: MeltanoProject) -> None:
+    for plugin in ("tap-autotask", "target-xero", "tap-xero-payments", "target-autotask-payments"):
+        listed = project.run("config", "list", plugin).stdout
+        assert "(redacted)" in listed, f"{plugin}: no sensitive setting was redacted:\n{listed}"
+
+
+def test_forward_job_lands_invoices_in_every_tenant_to_the_cent(
+    project: MeltanoProject, forward: subprocess.CompletedProcess[str]
+) -> None:
+    output = forward.stdout + forward.stderr
+    decisions = [json.loads(m) for m in DECISION.findall(output)]
+    created = {(d["tenant_id"], d["kind"], d["key"]) for d in decisions if d["action"] == "create"}
+    assert created, output[-3000:]
+    xero = Xero(project)
+    autotask = autotask_invoices(project.sandbox)
+    checked = 0
+    for name, tenant_id in xero.tenants.items():
+        invoices = xero.all(tenant_id, "Invoices", where='Type=="ACCREC"')
+        assert invoices, f"no invoice landed in {name}"
+        landed = {str(inv["InvoiceNumber"]) for inv in invoices}
+        expected = {key for (tid, kind, key) in created if tid == tenant_id and kind == "invoice"}
+        assert expected <= landed, f"{name}: created but not in Xero: {sorted(expected - landed)[:10]}"
+        for inv in invoices:
+            source = autotask.get(str(inv["InvoiceNumber"]))
+            if source is not None and inv["Status"] != "VOIDED":
+                assert cents(inv["Total"]) == cents(source["invoiceTotal"]), inv["InvoiceNumber"]
+                checked += 1
+    assert checked >= len([c for c in created if c[1] == "invoice"])
+
+
+def test_rerun_resumes_from_state_with_zero_writes(
+    project: MeltanoProject, forward: subprocess.CompletedProcess[str]
+) -> None:
+    before = xero_writes(project.sandbox)
+    assert before > 0
+    rerun = project.run("run", "autotask-to-xero")
+    output = rerun.stdout + rerun.stderr
+    assert xero_writes(project.sandbox) == before, "the rerun wrote to Xero again"
+    assert "Reading state from" in output, output[-3000:]
+    rewritten = [d for d in map(json.loads, DECISION.findall(output)) if d["action"] in ("create", "update")]
+    assert rewritten == []
+
+
+def test_payment_recorded_in_xero_reaches_autotask_paid_date(
+    project: MeltanoProject, forward: subprocess.CompletedProcess[str]
+) -> None:
+    xero = Xero(project)
+    uk = xero.tenants["Northwind MSP Ltd"]
+    autotask = autotask_invoices(project.sandbox)
+    candidates = [
+        inv
+        for inv in xero.all(uk, "Invoices", where='Type=="ACCREC"&&Status=="AUTHORISED"')
+        if inv["AmountDue"] > 0
+        and inv["AmountPaid"] == 0
+        and str(inv["InvoiceNumber"]) in autotask
+        and not autotask[str(inv["InvoiceNumber"])].get("paidDate")
+    ]
+    assert candidates, "no open Xero invoice left to pay"
+    invoice = candidates[0]
+    number = str(invoice["InvoiceNumber"])
+    paid_on = str(invoice["DateString"])[:10]
+    payment = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Account": {"Code": "090"},
+        "Date": paid_on,
+        "Amount": invoice["AmountDue"],
+    }
+    xero.call("PUT", uk, "Payments", {"Payments": [payment]})
+    project.run("run", "xero-payments-to-autotask")
+    after = autotask_invoices(project.sandbox)[number]
+    assert after.get("paidDate"), f"Autotask invoice {number} has no paidDate after the payments job"
+    assert str(after["paidDate"]).startswith(paid_on), after["paidDate"]
+    now_paid = {n for n, inv in autotask_invoices(project.sandbox).items() if inv.get("paidDate")}
+    was_paid = {n for n, inv in autotask.items() if inv.get("paidDate")}
+    assert now_paid == was_paid | {number}, "the payments job changed paid dates nobody paid in Xero"
+
+
+def test_every_meltano_output_is_free_of_secrets(
+    project: MeltanoProject, forward: subprocess.CompletedProcess[str]
+) -> None:
+    assert len(project.outputs) >= 2
+    for output in project.outputs:
+        project.assert_no_secret(output, "meltano output")
+    logs = project.tmp / "meltano-sys" / "logs"
+    for path in logs.rglob("*") if logs.exists() else []:
+        if path.is_file():
+            project.assert_no_secret(path.read_text(encoding="utf-8", errors="replace"), str(path))
