@@ -21,7 +21,8 @@ sync: bootstrap
 
 lint: sync
 	$(UV) run ruff check .
-	$(UV) run mypy integration_tests/sandbox
+	$(UV) run ruff format --check .
+	$(UV) run mypy integration_tests/sandbox source-autotask/source_autotask destination-xero/destination_xero reverse-payments/reverse_payments
 
 test: sync lint
 	$(UV) run pytest $(PYTEST_ARGS)

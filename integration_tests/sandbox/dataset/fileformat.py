@@ -75,7 +75,6 @@ XERO_DECIMAL_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-
 def to_decimal(value: Any, where: str) -> Decimal:
     if isinstance(value, Decimal):
         return value
