@@ -267,13 +267,17 @@ def _merge_mappings(raw: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _format(error: ValidationError) -> str:
+def _report(problems: list[str]) -> str:
+    return "invalid destination-xero config:\n  " + "\n  ".join(problems)
+
+
+def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]:
     lines = []
     for item in error.errors():
         skip = ("client_credentials", "refresh_token")
-        where = ".".join(str(part) for part in item["loc"] if part not in skip)
+        where = ".".join(str(part) for part in (*prefix, *item["loc"]) if part not in skip)
         lines.append(f"{where or '<config>'}: {item['msg']}")
-    return "invalid destination-xero config:\n  " + "\n  ".join(lines)
+    return lines
 
 
 def load_config(raw: dict[str, Any]) -> Config:
@@ -282,10 +286,22 @@ def load_config(raw: dict[str, Any]) -> Config:
     mapping_file = data.pop("mapping_file", None)
     if mapping_file:
         data = {**load_yaml(mapping_file), **data}
+    problems: list[str] = []
+    defaults = data.get("mappings")
+    if isinstance(defaults, dict):
+        # Checked on their own too: a typo in a default section every tenant overrides would otherwise
+        # never reach validation, and the user would believe the misspelt rule applies somewhere.
+        try:
+            Mappings.model_validate(defaults)
+        except ValidationError as exc:
+            problems += _problems(exc, prefix=("mappings",))
     try:
-        return Config.model_validate(_merge_mappings(data))
+        config = Config.model_validate(_merge_mappings(data))
     except ValidationError as exc:
-        raise ConfigError(_format(exc)) from None
+        problems += _problems(exc)
+    if problems:
+        raise ConfigError(_report(problems))
+    return config
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:

@@ -107,3 +107,12 @@ def test_example_config_in_catalogs_is_valid():
     example = Path(__file__).resolve().parents[2] / "catalogs" / "destination-xero" / "config.example.yaml"
     config = load_config_file(example)
     assert len(config.tenants) == 3
+
+
+def test_typo_in_a_default_section_every_tenant_overrides_is_still_reported(base_config: dict[str, Any]):
+    base_config["mappings"]["tax"]["by_regoin"] = {"Australia": "OUTPUT"}
+    for tenant in base_config["tenants"]:
+        tenant["mappings"] = {"tax": {"by_region": {"Australia": "OUTPUT"}}}
+    with pytest.raises(ConfigError) as info:
+        load_config(base_config)
+    assert "mappings.tax.by_regoin" in str(info.value)
