@@ -207,6 +207,10 @@ def airbyte_connection_specification() -> dict[str, Any]:
 def singer_config_jsonschema() -> dict[str, Any]:
     schema: dict[str, Any] = _mark_secrets(_base(), {"secret": True, "writeOnly": True})
     schema.pop("$schema", None)
+    # singer-sdk writes a top-level `default` into the config before the core sees it, which would silently
+    # override the same key in `mapping_file`; the core applies the identical defaults itself.
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
     return schema
 
 

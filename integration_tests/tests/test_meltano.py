@@ -35,6 +35,7 @@ launcher = pytest.importorskip("sandbox.launcher")
 
 REPO = Path(__file__).resolve().parents[2]
 MELTANO_VERSION = "4.4.1"
+EXPORT = ("--format", "requirements-txt")
 JOB_TIMEOUT = 240
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -67,17 +68,25 @@ def _meltano_executable() -> Path:
     venv = _venv_dir()
     exe = venv / "bin" / "meltano"
     marker = venv / ".complete"
-    if marker.exists() and exe.exists():
+    if _usable(exe, marker):
         return exe
     venv.parent.mkdir(parents=True, exist_ok=True)
     with open(venv.parent / f".{venv.name}.lock", "a", encoding="utf-8") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        if marker.exists() and exe.exists():
+        if _usable(exe, marker):
             return exe
         shutil.rmtree(venv, ignore_errors=True)
         _build_venv(venv)
         marker.write_text(MELTANO_VERSION, encoding="utf-8")
     return exe
+
+
+def _usable(exe: Path, marker: Path) -> bool:
+    """Complete and still runnable (its base interpreter may have been removed since)."""
+    if not (marker.exists() and exe.exists()):
+        return False
+    done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120, check=False)
+    return done.returncode == 0 and MELTANO_VERSION in done.stdout
 
 
 def _build_venv(target: Path) -> None:
@@ -266,6 +275,62 @@ DECISION = re.compile(r"target-xero\s+decision (\{.*\})")
 # --- tests ---------------------------------------------------------------------------------------------
 
 
+def _requirements(text: str) -> set[str]:
+    return {line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")}
+
+
+def test_plugin_constraints_match_the_lock() -> None:
+    """meltano.yml installs the plugins with uv.lock's versions; the exported file must not go stale."""
+    uv = _uv()
+    if uv is None:
+        pytest.skip("uv is not on PATH (make test bootstraps it)")
+    exported = subprocess.run(
+        [
+            uv,
+            "export",
+            "--frozen",
+            "--all-packages",
+            "--no-emit-workspace",
+            "--no-hashes",
+            "--no-dev",
+            *EXPORT,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    committed = (REPO / "integration_tests" / "meltano" / "constraints.txt").read_text(encoding="utf-8")
+    stale, missing = (
+        _requirements(committed) - _requirements(exported),
+        _requirements(exported) - _requirements(committed),
+    )
+    assert not stale and not missing, (
+        "integration_tests/meltano/constraints.txt differs from uv.lock; regenerate it (command in its "
+        f"header). Not in the lock: {sorted(stale)[:10]}; missing: {sorted(missing)[:10]}"
+    )
+    meltano_yml = (REPO / "meltano.yml").read_text(encoding="utf-8")
+    assert meltano_yml.count("-c ./integration_tests/meltano/constraints.txt") == 4
+
+
+def test_sandbox_env_refuses_a_mapping_file_for_other_tenants(tmp_path: Path) -> None:
+    helper = _load_sandbox_env()
+    info = {
+        "autotask": {"username": "u", "secret": "s", "integration_code": "c", "zone_lookup_url": "http://x"},
+        "xero": {
+            "client_id": "i",
+            "client_secret": "s",
+            "refresh_token": "r",
+            "api_url": "http://x",
+            "identity_url": "http://x",
+            "tenants": [{"tenant_id": "not-the-demo-tenant", "name": "Other"}],
+        },
+    }
+    with pytest.raises(helper.TenantMismatch, match=r"sandbox-mapping\.yaml names tenants"):
+        helper.meltano_env(info, tmp_path)
+
+
 def test_sensitive_settings_are_redacted_by_meltano(project: MeltanoProject) -> None:
     for plugin in ("tap-autotask", "target-xero", "tap-xero-payments", "target-autotask-payments"):
         listed = project.run("config", "list", plugin).stdout
@@ -304,7 +369,7 @@ def test_rerun_resumes_from_state_with_zero_writes(
     rerun = project.run("run", "autotask-to-xero")
     output = rerun.stdout + rerun.stderr
     assert xero_writes(project.sandbox) == before, "the rerun wrote to Xero again"
-    assert "Reading state from" in output, output[-3000:]
+    assert "Environment 'sandbox' is active" in output and "Reading state from" in output, output[-3000:]
     rewritten = [d for d in map(json.loads, DECISION.findall(output)) if d["action"] in ("create", "update")]
     assert rewritten == []
 
@@ -343,13 +408,21 @@ def test_payment_recorded_in_xero_reaches_autotask_paid_date(
     assert now_paid == was_paid | {number}, "the payments job changed paid dates nobody paid in Xero"
 
 
-def test_every_meltano_output_is_free_of_secrets(
+def test_every_meltano_output_and_file_at_rest_is_free_of_secrets(
     project: MeltanoProject, forward: subprocess.CompletedProcess[str]
 ) -> None:
+    """Outputs, and what Meltano keeps between runs (system database, state, catalogs): never a secret.
+    Meltano's per-run config files hold them by design and are deleted when the run ends; the plugin
+    virtualenvs are skipped."""
     assert len(project.outputs) >= 2
     for output in project.outputs:
         project.assert_no_secret(output, "meltano output")
-    logs = project.tmp / "meltano-sys" / "logs"
-    for path in logs.rglob("*") if logs.exists() else []:
-        if path.is_file():
-            project.assert_no_secret(path.read_text(encoding="utf-8", errors="replace"), str(path))
+    sys_dir = project.tmp / "meltano-sys"
+    scanned = 0
+    for path in sys_dir.rglob("*"):
+        relative = path.relative_to(sys_dir).parts
+        if not path.is_file() or relative[0] in ("extractors", "loaders", "utilities"):
+            continue
+        project.assert_no_secret(path.read_bytes().decode("latin-1"), str(path))
+        scanned += 1
+    assert scanned >= 2, "expected at least Meltano's system database and a state file"
