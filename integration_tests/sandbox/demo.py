@@ -1,117 +1,399 @@
-"""`make demo`: start the sandbox with the demo dataset and show what it holds, the way a connector sees it.
+"""`make demo`: the main job, end to end, on the sandbox, with a summary a finance admin can read.
 
-Everything here goes over HTTP with the credentials from the ready line: Autotask record counts through
-`/query/count`, Xero organisations through `/connections` and each one's settings through the Accounting API.
-Once the connectors land, this is where the full sync runs.
+1. start `sandbox up --dataset demo` (a real subprocess; every call below is HTTP);
+2. `source-autotask read | destination-xero write` with the committed mapping
+   `catalogs/demo/destination.demo.yaml` and credentials from the ready line (written to a private temp dir);
+3. record a few payments in Xero (full, partial, foreign currency), then
+   `source-xero-payments read | destination-autotask-payments write`;
+4. print per organisation what was created / updated / unchanged / skipped / rejected (the destination's
+   own `summary` log line and rejected-records file), the payments written back, and the calls used on each
+   API against its limits; write the same figures to `<output>/demo-report.html`;
+5. run the forward sync again and show it wrote nothing to Xero (no duplicates).
+
+Steps 2, 3 and 5 run first; the summary (4) is printed at the end, once every figure is known.
+
+Rate limits: `scaled:60` by default, i.e. the vendors' call counts enforced with windows 60 times
+shorter, so the sandbox's limits are live during the demo; `--rate-limits off` removes them. Measured on
+the 2-core dev machine both take about 30 s end to end (the whole demo uses 25-45 Xero calls per
+organisation and about 320 Autotask calls, nowhere near a limit), so keeping the limits on costs nothing.
+
+Outputs go to `--output-dir` (or `$SANDBOX_DEMO_OUTPUT`, default `output/` at the repository root). Every
+line printed or written is first scrubbed of the sandbox's secrets. Exit code 0 when every step ran and the
+second run made no Xero writes; 1 otherwise (the report still says what happened). Rejected documents do
+not fail the demo: the demo data holds deliberate problems and the point is to show how they are reported.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import json
+import os
 import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pendulum
 import requests
 
+from . import demo_configs, demo_payments, demo_report, jsonmoney
+from .demo_run import PipeResult, console_script, run_pipe
 from .launcher import RunningSandbox, running_sandbox
 
-AUTOTASK_ENTITIES = (
-    "Companies",
-    "Contacts",
-    "Products",
-    "Services",
-    "BillingCodes",
-    "TaxRegions",
-    "TaxCategories",
-    "Taxes",
-    "Currencies",
-    "OrganizationalLevel2s",
-    "InvoiceTemplates",
-    "PaymentTerms",
-    "Invoices",
-    "BillingItems",
-    "PurchaseOrders",
-    "PurchaseOrderItems",
-)
-XERO_COLLECTIONS = (
-    "Accounts",
-    "TaxRates",
-    "Currencies",
-    "BrandingThemes",
-    "TrackingCategories",
-    "Contacts",
-    "Items",
-)
+DEFAULT_RATE_LIMITS = "scaled:60"
+SHOWN_WARNINGS = 6
 
 
-def _autotask_counts(running: RunningSandbox, session: requests.Session) -> list[tuple[str, int]]:
-    creds = running.autotask
-    zone = session.get(creds["zone_lookup_url"], params={"user": creds["username"]}, timeout=30)
-    zone.raise_for_status()
-    base = zone.json()["url"].rstrip("/") + "/v1.0"
-    headers = {
-        "UserName": creds["username"],
-        "Secret": creds["secret"],
-        "ApiIntegrationCode": creds["integration_code"],
-    }
-    counts = []
-    everything = {"filter": [{"op": "exist", "field": "id"}]}
-    for entity in AUTOTASK_ENTITIES:
-        response = session.post(f"{base}/{entity}/query/count", json=everything, headers=headers, timeout=30)
-        response.raise_for_status()
-        counts.append((entity, int(response.json()["queryCount"])))
-    return counts
+class Redactor:
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def add(self, secret: str) -> None:
+        if secret and len(secret) >= 6 and secret not in self.secrets:
+            self.secrets = sorted([*self.secrets, secret], key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
-def _xero_summary(running: RunningSandbox, session: requests.Session) -> list[dict[str, Any]]:
-    xero = running.xero
-    token = session.post(
-        f"{xero['identity_url']}/connect/token",
-        data={"grant_type": "refresh_token", "refresh_token": xero["refresh_token"]},
-        auth=(xero["client_id"], xero["client_secret"]),
-        timeout=30,
+Sample = tuple[float, dict[str, int], int]  # (monotonic time, Xero calls per tenant, Autotask calls)
+
+
+class CallSampler:
+    """Samples both servers' call counters once a second, to find the busiest minute per organisation
+    (the counters have no timestamps). Admin endpoints are not counted as API calls."""
+
+    def __init__(self, running: RunningSandbox) -> None:
+        self.running = running
+        self.samples: list[Sample] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def sample(self) -> None:
+        xero = self.running.admin("xero", "stats")
+        autotask = self.running.admin("autotask", "stats")
+        per_tenant: dict[str, int] = {}
+        for call in xero["calls"]:
+            if call["tenant"] and str(call["path"]).startswith("/api.xro"):
+                per_tenant[call["tenant"]] = per_tenant.get(call["tenant"], 0) + int(call["count"])
+        self.samples.append((time.monotonic(), per_tenant, int(autotask["total"])))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(1.0):
+            with contextlib.suppress(requests.RequestException):
+                self.sample()
+
+    def __enter__(self) -> CallSampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sample()
+
+    def peak(self, window: float, value: Callable[[Sample], int]) -> int:
+        """Most calls in any `window` seconds (an upper bound: sampled once a second)."""
+        best, start = 0, 0
+        for sample in self.samples:
+            while self.samples[start][0] < sample[0] - window:
+                start += 1
+            base = self.samples[max(start - 1, 0)]  # the last sample before the window: never undercounts
+            best = max(best, value(sample) - value(base))
+        return best
+
+
+def _tenant_count(tenant_id: str) -> Callable[[Sample], int]:
+    return lambda sample: sample[1].get(tenant_id, 0)
+
+
+def xero_writes(running: RunningSandbox) -> int:
+    calls = running.admin("xero", "stats")["calls"]
+    return sum(
+        int(c["count"])
+        for c in calls
+        if c["method"] in ("PUT", "POST") and str(c["path"]).startswith("/api.xro")
     )
-    token.raise_for_status()
-    bearer = {"Authorization": f"Bearer {token.json()['access_token']}", "Accept": "application/json"}
-    connections = session.get(f"{xero['identity_url']}/connections", headers=bearer, timeout=30)
-    connections.raise_for_status()
-    summary = []
-    for connection in connections.json():
-        headers = {**bearer, "xero-tenant-id": connection["tenantId"]}
-        org = session.get(f"{xero['api_url']}/Organisation", headers=headers, timeout=30)
-        org.raise_for_status()
-        organisation = org.json()["Organisations"][0]
-        row: dict[str, Any] = {
-            "name": connection["tenantName"],
-            "country": organisation.get("CountryCode"),
-            "currency": organisation.get("BaseCurrency"),
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _forward_sync(configs: demo_configs.DemoConfigs, output: Path, say: Callable[[str], None]) -> PipeResult:
+    shown = {"warnings": 0, "hidden": 0}
+
+    def on_log(level: str, message: str) -> None:
+        if level in ("WARN", "WARNING", "ERROR", "FATAL", "RAW"):
+            if shown["warnings"] < SHOWN_WARNINGS:
+                say(f"    destination {level.lower()}: {message}")
+                shown["warnings"] += 1
+            else:
+                shown["hidden"] += 1
+
+    catalog = str(demo_configs.SOURCE_CATALOG)
+    result = run_pipe(
+        [console_script("source-autotask"), "read", "--config", str(configs.source), "--catalog", catalog],
+        [
+            console_script("destination-xero"),
+            "write",
+            "--config",
+            str(configs.destination),
+            "--catalog",
+            catalog,
+        ],
+        say=say,
+        on_log=on_log,
+        cwd=output,
+    )
+    if shown["hidden"]:
+        say(f"    ... and {shown['hidden']} more warnings (all in the summary below)")
+    records = sum(result.records.values())
+    say(
+        f"  done in {result.seconds:.1f} s: {records} records read, {result.states} checkpoints, "
+        f"source exit {result.source_code}, destination exit {result.destination_code}"
+    )
+    return result
+
+
+def _forward_problems(result: PipeResult, label: str) -> list[str]:
+    """A destination exit of 1 with its rejection trace is the documented 'done, with rejections' outcome."""
+    problems = []
+    if result.source_code != 0:
+        problems.append(
+            f"{label}: source-autotask exited {result.source_code}: {result.source_stderr[-800:]}"
+        )
+    rejected_only = (
+        result.destination_code == 1
+        and bool(result.trace_errors)
+        and all("rejected" in t for t in result.trace_errors)
+    )
+    if result.summary is None or (result.destination_code != 0 and not rejected_only):
+        problems.append(
+            f"{label}: destination-xero exited {result.destination_code}: "
+            f"{'; '.join(result.trace_errors) or result.destination_stderr[-800:]}"
+        )
+    return problems
+
+
+def _organisations(
+    summary: dict[str, Any],
+    tenants: dict[str, str],
+    countries: dict[str, tuple[str, str]],
+    rejected: list[dict[str, Any]],
+    decisions: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    orgs = []
+    for name, tenant_id in tenants.items():
+        own = summary.get(name) or {}
+        country, currency = countries.get(name, ("?", "?"))
+        orgs.append(
+            {
+                "name": name,
+                "tenant_id": tenant_id,
+                "country": country,
+                "currency": currency,
+                "documents": own.get("documents") or {},
+                "rounding_lines": int(own.get("rounding_lines") or 0),
+                "rejections": demo_report.reason_groups(
+                    r for r in rejected if r.get("tenant_id") == tenant_id
+                ),
+                "skips": demo_report.reason_groups(
+                    d for d in decisions if d.get("tenant_id") == tenant_id and d.get("action") == "skipped"
+                ),
+            }
+        )
+    return orgs
+
+
+def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path | None = None) -> int:
+    started = time.monotonic()
+    output.mkdir(parents=True, exist_ok=True)
+    for stale in (
+        "rejected-records.jsonl",
+        "rejected-payments.jsonl",
+        "demo-report.html",
+        "demo-summary.json",
+    ):
+        (output / stale).unlink(missing_ok=True)
+    say(f"Starting the sandbox with the demo dataset (rate limits {rate_limits}) ...")
+    with (
+        running_sandbox("demo", seed=1, rate_limits=rate_limits) as running,
+        tempfile.TemporaryDirectory(prefix="sandbox-demo-") as secrets_dir,
+        requests.Session() as session,
+    ):
+        redact = Redactor([*running.secrets(), running.info["autotask"]["integration_code"]])
+
+        def show(text: str) -> None:
+            say(redact(text))
+
+        show(f"  Autotask emulator {running.autotask_root}, Xero emulator {running.xero_root}")
+        configs = demo_configs.write_configs(running.info, Path(secrets_dir), output)
+        show(f"  mapping: {demo_configs.MAPPING_FILE.relative_to(demo_configs.REPO_ROOT)}")
+        problems: list[str] = []
+        with CallSampler(running) as sampler:
+            show("\n[1/4] source-autotask read | destination-xero write")
+            first = _forward_sync(configs, output, show)
+            problems += _forward_problems(first, "first sync")
+            rejected = _read_jsonl(configs.rejected)
+            decisions = [p for kind, p in first.events if kind == "decision"]
+
+            show("\n[2/4] Customers pay: recording payments in Xero (PUT /Payments)")
+            planned: list[demo_payments.Planned] = []
+            countries: dict[str, tuple[str, str]] = {}
+            try:
+                planned, countries = demo_payments.record_payments(
+                    running.info, configs.tenants, configs.token_store, session
+                )
+                for p in planned:
+                    show(
+                        f"    {p.organisation}: {p.kind} payment of {p.amount} {p.currency} "
+                        f"on invoice {p.invoice_number}"
+                    )
+            except (requests.RequestException, RuntimeError, KeyError) as exc:
+                problems.append(f"recording payments: {exc}")
+
+            show("\n[3/4] source-xero-payments read | destination-autotask-payments write")
+            catalog = str(demo_configs.PAYMENTS_CATALOG)
+            payments = run_pipe(
+                [
+                    console_script("source-xero-payments"),
+                    "read",
+                    "--config",
+                    str(configs.payments_source),
+                    "--catalog",
+                    catalog,
+                ],
+                [
+                    console_script("destination-autotask-payments"),
+                    "write",
+                    "--config",
+                    str(configs.payments_destination),
+                    "--catalog",
+                    catalog,
+                ],
+                say=show,
+                on_log=lambda level, message: (
+                    show(f"    {level.lower()}: {message}")
+                    if level in ("WARN", "WARNING", "ERROR", "FATAL")
+                    else None
+                ),
+                cwd=output,
+            )
+            marked = sum(1 for _, e in payments.events if e.get("action") == "marked_paid")
+            show(
+                f"  done in {payments.seconds:.1f} s: {sum(payments.records.values())} records read, "
+                f"{marked} Autotask invoice(s) marked paid, source exit {payments.source_code}, "
+                f"destination exit {payments.destination_code}"
+            )
+            if payments.source_code != 0 or payments.destination_code != 0 or payments.summary is None:
+                problems.append(
+                    f"payments sync: source exit {payments.source_code}, destination exit "
+                    f"{payments.destination_code}: "
+                    f"{'; '.join(payments.trace_errors) or payments.destination_stderr[-800:]}"
+                )
+
+            show("\n[4/4] The same forward sync again: it must write nothing")
+            before = xero_writes(running)
+            second = _forward_sync(configs, output, show)
+            second_writes = xero_writes(running) - before
+            problems += _forward_problems(second, "second sync")
+            if second_writes:
+                problems.append(f"the second sync made {second_writes} Xero write(s): duplicates or churn")
+        xero_stats = running.admin("xero", "stats")
+        autotask_stats = running.admin("autotask", "stats")
+        second_counts: dict[str, int] = {"unchanged": 0, "skipped": 0, "rejected": 0}
+        for org_summary in (second.summary or {}).values():
+            for per in (org_summary.get("documents") or {}).values():
+                for action in second_counts:
+                    second_counts[action] += int(per.get(action, 0))
+        tenants = configs.tenants
+        figures: dict[str, Any] = {
+            "generated_at": pendulum.now("UTC").to_iso8601_string(),
+            "rate_limits": rate_limits,
+            "seconds": time.monotonic() - started,
+            "organisations": _organisations(first.summary or {}, tenants, countries, rejected, decisions),
+            "unrouted_rejected": int(((first.summary or {}).get("(no tenant)") or {}).get("rejected", 0)),
+            "unrouted_rejections": demo_report.reason_groups(r for r in rejected if not r.get("tenant_id")),
+            "rejected_file": str(configs.rejected),
+            "payments": {
+                "recorded": [
+                    {
+                        "organisation": p.organisation,
+                        "invoice_number": p.invoice_number,
+                        "currency": p.currency,
+                        "amount": p.amount,
+                        "total": p.invoice_total,
+                        "kind": p.kind,
+                    }
+                    for p in planned
+                ],
+                "summary": payments.summary,
+            },
+            "calls": {
+                "xero": [
+                    {
+                        "organisation": name,
+                        "calls": sampler.samples[-1][1].get(tid, 0),
+                        "peak_minute": sampler.peak(60, _tenant_count(tid)),
+                    }
+                    for name, tid in tenants.items()
+                ],
+                "autotask": {
+                    "calls": int(autotask_stats["total"]),
+                    "peak_hour": sampler.peak(3600, lambda s: s[2]),
+                },
+                "xero_throttled": int(xero_stats["throttled"]),
+                "autotask_throttled": int(autotask_stats["throttled"]),
+            },
+            "second_run": {"xero_writes": second_writes, **second_counts},
+            "problems": problems,
         }
-        for collection in XERO_COLLECTIONS:
-            response = session.get(f"{xero['api_url']}/{collection}", headers=headers, timeout=30)
-            response.raise_for_status()
-            row[collection] = len(response.json()[collection])
-        summary.append(row)
-    return summary
+        for entry in _read_jsonl(configs.token_store):
+            redact.add(str(entry.get("refresh_token", "")))
+        if audit is not None:
+            fd = os.open(audit, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(redact.secrets, handle)
+        say("")
+        show(demo_report.text_summary(figures))
+        report = output / "demo-report.html"
+        report.write_text(redact(demo_report.html_report(figures)), encoding="utf-8")
+        summary_json = jsonmoney.dumps(figures, indent=2, default=str, compact=False)
+        (output / "demo-summary.json").write_text(redact(summary_json), "utf-8")
+        show(f"\nHTML report: {report}")
+    return 1 if problems else 0
 
 
-def main() -> int:
-    print("Starting the sandbox with the demo dataset ...", flush=True)
-    with running_sandbox("demo", seed=1, rate_limits="off") as running, requests.Session() as session:
-        print(f"  Autotask emulator: {running.autotask['base_url']}")
-        print(f"  Xero emulator:     {running.xero['api_url']}\n")
-        print("Autotask database (records the source will read)")
-        for entity, count in _autotask_counts(running, session):
-            print(f"  {entity:<28}{count:>8}")
-        print("\nXero organisations (where invoices will be posted)")
-        summary = _xero_summary(running, session)
-        columns = ("country", "currency", *XERO_COLLECTIONS)
-        print(f"  {'organisation':<28}" + "".join(f"{c:>20}" for c in columns))
-        for row in summary:
-            print(f"  {row['name']:<28}" + "".join(f"{row[c]!s:>20}" for c in columns))
-        stats_at = running.admin("autotask", "stats")
-        stats_x = running.admin("xero", "stats")
-        print(f"\nCalls made to look: Autotask {stats_at['total']}, Xero {stats_x['total']}.")
-        print("The sync itself (source-autotask -> destination-xero) runs here once those connectors land.")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.demo", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path(os.environ.get("SANDBOX_DEMO_OUTPUT") or demo_configs.REPO_ROOT / "output"),
+        help="where the HTML report and rejected-record files go (default: output/, or $SANDBOX_DEMO_OUTPUT)",
+    )
+    parser.add_argument("--rate-limits", default=DEFAULT_RATE_LIMITS, help="off | scaled:F | real")
+    parser.add_argument(
+        "--secrets-audit-file",
+        type=Path,
+        help="for tests: write every secret the run used (mode 0600), to search the outputs for them",
+    )
+    args = parser.parse_args(argv)
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    return run(args.output_dir.resolve(), args.rate_limits, say, args.secrets_audit_file)
 
 
 if __name__ == "__main__":
