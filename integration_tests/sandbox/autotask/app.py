@@ -373,9 +373,9 @@ def _json_body(request: Request) -> Any:
 
 
 def _loggable(value: Any) -> Any:
-    """The body as plain JSON types for the request log (decimals as numbers)."""
+    """The body as plain JSON types for the request log; Decimals stay exact (jsonmoney writes the log)."""
     if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
+        return value
     if isinstance(value, dict):
         return {str(k): _loggable(v) for k, v in value.items()}
     if isinstance(value, list):
