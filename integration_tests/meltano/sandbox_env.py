@@ -8,8 +8,9 @@ shared by both Xero plugins. Used by the Meltano test and by hand:
     eval "$(python integration_tests/meltano/sandbox_env.py --workdir /tmp/at-xero < ready.json)"
     meltano run autotask-to-xero
 
-The mapping file (sandbox-mapping.yaml beside this file) names the demo dataset's fixed Xero tenant ids;
-they are checked against the ready line so a changed dataset fails here, by name, not as a rejected sync.
+The mapping file is the demo's own (catalogs/demo/destination.demo.yaml, also used by `make demo`); it names
+the demo dataset's fixed Xero tenant ids, which are checked against the ready line so a changed dataset
+fails here, by name, not as a rejected sync.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MAPPING_FILE = Path(__file__).resolve().parent / "sandbox-mapping.yaml"
+MAPPING_FILE = Path(__file__).resolve().parents[2] / "catalogs" / "demo" / "destination.demo.yaml"
 
 
 class TenantMismatch(ValueError):

@@ -327,7 +327,7 @@ def test_sandbox_env_refuses_a_mapping_file_for_other_tenants(tmp_path: Path) ->
             "tenants": [{"tenant_id": "not-the-demo-tenant", "name": "Other"}],
         },
     }
-    with pytest.raises(helper.TenantMismatch, match=r"sandbox-mapping\.yaml names tenants"):
+    with pytest.raises(helper.TenantMismatch, match=r"destination\.demo\.yaml names tenants"):
         helper.meltano_env(info, tmp_path)
 
 
