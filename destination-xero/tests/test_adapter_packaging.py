@@ -38,6 +38,7 @@ def test_console_scripts_are_declared() -> None:
     assert project["project"]["scripts"] == {
         "destination-xero": "destination_xero.airbyte:main",
         "target-xero": "destination_xero.singer:TargetXero.cli",
+        "xero-auth": "destination_xero.auth_setup:main",
     }
 
 
