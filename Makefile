@@ -3,12 +3,14 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap sync test lint demo sandbox clean
+.PHONY: help bootstrap sync test lint demo sandbox reliability bench clean
 
 help:
 	@echo "make demo   - start the sandbox and run the main job on it"
 	@echo "make test   - lint and run the whole test suite (what CI runs)"
 	@echo "make lint   - ruff and mypy"
+	@echo "make reliability - the full reliability suite (faults, crashes, tokens, limits, bad input); prints the table"
+	@echo "make bench - the benchmark (API calls against the vendor-limit floor, wall time, memory)"
 
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv $(CURDIR)/.tools
@@ -29,6 +31,12 @@ test: sync lint
 
 demo: sync
 	$(UV) run python -m sandbox.demo
+
+reliability: sync
+	RELIABILITY_PROFILE=full $(UV) run pytest integration_tests/tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: sync
+	$(UV) run python -m bench $(BENCH_ARGS)
 
 sandbox: sync
 	$(UV) run sandbox up --dataset demo
