@@ -4,13 +4,14 @@ Thin by design: it translates Airbyte messages to the core `Engine` and back.
 - RECORD → `Engine.add` (streams the destination does not use are ignored by the core, one log line each);
 - STATE → `Engine.flush()` first, then the state is passed on with `destinationStats.recordCount`: the
   records of that stream since its previous state (per-stream states), or of every stream since the
-  previous state (global and legacy states). After a tenant stopped on Xero's daily limit no further state
-  is passed on: the deferred records are re-sent by the next run from the last state that was passed on;
+  previous state (global and legacy states). After a tenant stopped on Xero's daily limit (or refused
+  access: disconnected, or a scope missing) no further state is passed on: the deferred records are
+  re-sent by the next run from the last state that was passed on;
 - every rotated refresh token is emitted as a CONNECTOR_CONFIG control message, printed and flushed
   before the new access token is used, so the platform persists it even if the run dies right after (the
   old token dies 30 minutes after rotation). With `token_store_path` set the file is written as well;
 - the run processes everything, logs the per-tenant summary, then fails (non-zero, a TRACE error) when
-  documents were rejected and `fail_on_rejections` is on, or when a tenant stopped on its daily limit.
+  documents were rejected and `fail_on_rejections` is on, or when a tenant stopped early.
 Choices where the platform leaves room:
 - all three destination sync modes are accepted and mean the same thing, an idempotent upsert keyed by
   the Autotask id: `overwrite` never deletes anything in Xero (accounting documents are voided, not
@@ -24,12 +25,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import io
 import json
 import logging
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import IO, Any
 
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.destinations import Destination
@@ -66,8 +68,10 @@ class PlatformTokenStore:
     """The Airbyte platform keeps the refresh token in the connector config.
 
     `save` emits the updated config as a CONTROL message (flushed) and, when `token_store_path` is set,
-    writes the file too; only then does the client use the new access token. `load` prefers the config's
-    token: the platform is the source of truth, a file in a container is usually gone next run."""
+    writes the file too; only then does the client use the new access token. `load` prefers the file when
+    there is one: it is the store every connector sharing the Xero connection rotates under one lock (and
+    the one `xero-auth` writes), so the config's token may already be rotated by another process and dead
+    30 minutes later; without a file (a container's is usually gone next run) the config's token is used."""
 
     def __init__(self, raw_config: Mapping[str, Any]) -> None:
         self._observed: dict[str, Any] = copy.deepcopy(dict(raw_config))
@@ -78,9 +82,8 @@ class PlatformTokenStore:
         self._lock = threading.RLock()
 
     def load(self) -> str | None:
-        if self._token:
-            return self._token
-        return self._file.load() if self._file is not None else None
+        from_file = self._file.load() if self._file is not None else None
+        return from_file or self._token
 
     def save(self, refresh_token: str) -> None:
         add_to_secrets(refresh_token)  # the CDK masks it in any log line from now on
@@ -174,6 +177,9 @@ class DestinationXero(Destination):
         update_secrets(get_secrets(self.spec(log).connectionSpecification, config))
         yield self._run_check(config=config)
 
+    def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
+        return super()._parse_input_stream(_utf8_lines(input_stream.buffer))  # type: ignore[arg-type]
+
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl=DOCUMENTATION_URL,
@@ -224,7 +230,7 @@ class DestinationXero(Destination):
                     stopped = not engine.flush() or stopped
                     count = counter.take(message)
                     if stopped:
-                        continue  # records after the day limit were deferred: their state must not move on
+                        continue  # records after the stop were deferred: their state must not move on
                     message.state.destinationStats = AirbyteStateStats(recordCount=float(count))
                     yield message
             stopped = not engine.flush() or stopped
@@ -233,9 +239,11 @@ class DestinationXero(Destination):
         log.info("summary %s", json.dumps(engine.summary(), default=str, sort_keys=True))
         code = engine.exit_code()
         if code == 2 or stopped:
+            reasons = "; ".join(engine.stop_reasons()) or "Xero's daily call limit was reached"
+            transient = all("daily call limit" in reason for reason in engine.stop_reasons())
             raise AirbyteTracedException(
-                message="Xero's daily call limit was reached; the remaining documents will be sent next run",
-                failure_type=FailureType.transient_error,
+                message=f"stopped early, the remaining documents will be sent next run: {reasons}",
+                failure_type=FailureType.transient_error if transient else FailureType.config_error,
             )
         if code == 1:
             where = f" and in {parsed.rejected_records_path}" if parsed.rejected_records_path else ""
@@ -253,8 +261,32 @@ def _decision_logger(dry_run: bool) -> Any:
     return report
 
 
+def _utf8_lines(raw: IO[bytes]) -> Iterator[str]:
+    """Input decoded line by line: a byte that is not UTF-8 (a Latin-1 "é" in a description) is replaced
+    by U+FFFD and reported with its line, instead of ending the whole run with a decoding error."""
+    for number, line in enumerate(raw, 1):
+        try:
+            yield line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            log.warning(
+                "input line %d is not valid UTF-8 (byte 0x%02x at position %d); the undecodable bytes were "
+                "replaced by U+FFFD: make the producer write UTF-8",
+                number,
+                line[exc.start],
+                exc.start,
+            )
+            yield line.decode("utf-8", "replace")
+
+
 def main() -> None:
-    DestinationXero().run(sys.argv[1:])
+    try:
+        DestinationXero().run(sys.argv[1:])
+    except AirbyteTracedException as exc:
+        # A designed failure (config, credentials, rejections): its message says what to fix, and a Python
+        # traceback would only bury it. Anything unexpected still reaches the CDK's handler with its own.
+        exc.__traceback__ = None
+        exc.emit_message()
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -291,7 +291,10 @@ class Authenticator:
     def _accept(self, response: requests.Response) -> tuple[_Token, dict[str, Any]]:
         body = response.json()
         expires_in = float(body.get("expires_in", 1800))
-        token = _Token(str(body["access_token"]), self.clock() + expires_in - REFRESH_MARGIN_SECONDS)
+        # Renew a minute early, but never earlier than half-way: a short-lived token (a test or a proxy
+        # handing out 60 s tokens) would otherwise be refreshed before every call.
+        margin = min(REFRESH_MARGIN_SECONDS, expires_in / 2)
+        token = _Token(str(body["access_token"]), self.clock() + expires_in - margin)
         return token, body
 
     def _fetch(self) -> _Token:
@@ -317,15 +320,21 @@ class Authenticator:
             response = self._post({"grant_type": "refresh_token", "refresh_token": refresh})
             if response.status_code == 400 and _token_error(response) == "invalid_grant":
                 path = self.auth.token_store_path
-                where = f"the token store {path}" if path else "the config"
+                todo = (
+                    f"run `xero-auth --token-store {path}` (it writes the new refresh token there)"
+                    if path
+                    else "run `xero-auth` and put the refresh token it stores in the config"
+                )
                 raise AuthError(
                     f"Xero refused the refresh token ({_token_error(response)}): it expired (unused for 60 "
-                    "days), was revoked, or was rotated by another process. Reconnect the Xero app and put "
-                    f"the new refresh token in {where}.",
+                    "days), was revoked, or was rotated by another process. Reconnect the Xero app: "
+                    f"{todo}.",
                     response.status_code,
                 )
             if response.status_code != 200:
-                raise AuthError(f"Xero refused the refresh ({_token_error(response)})", response.status_code)
+                error = _token_error(response)
+                hint = ": check auth.client_id and auth.client_secret" if error == "invalid_client" else ""
+                raise AuthError(f"Xero refused the refresh ({error}){hint}", response.status_code)
             token, body = self._accept(response)
             rotated = body.get("refresh_token")
             if rotated and rotated != refresh:
@@ -353,7 +362,7 @@ class XeroClient:
         timeout: float = 60.0,
         concurrent: int = 5,
         per_minute: int = 60,
-        window: float = 60.0,
+        window: float | None = None,
     ) -> None:
         self.config = config
         self.api_url = config.xero.api_url.rstrip("/")
@@ -366,7 +375,11 @@ class XeroClient:
         self._sleep = sleep
         self.max_tries = max_tries
         self.timeout = timeout
-        self._limiter_args = (concurrent, per_minute, window)
+        self._limiter_args = (
+            concurrent,
+            per_minute,
+            config.xero.minute_window_seconds if window is None else window,
+        )
         self._limiters: dict[str, TenantLimiter] = {}
         self._limiters_lock = threading.Lock()
 

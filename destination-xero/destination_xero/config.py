@@ -65,6 +65,9 @@ class XeroEndpoints(_Model):
     api_url: str = XERO_API_URL
     identity_url: str = XERO_IDENTITY_URL
     connections_url: str | None = None
+    # Xero allows 60 calls per tenant per minute; the client paces itself by this window. Only a sandbox
+    # started with scaled limits (`sandbox up --rate-limits scaled:F`, windows F times shorter) needs less.
+    minute_window_seconds: float = Field(default=60.0, gt=0, le=60.0)
 
     def connections(self) -> str:
         if self.connections_url:

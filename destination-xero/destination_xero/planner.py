@@ -48,6 +48,11 @@ def fold_name(name: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def _owned_by_another(contact: Mapping[str, Any], number: str, prefix: str) -> bool:
+    held = str(contact.get("ContactNumber") or "").casefold()
+    return bool(prefix) and held.startswith(prefix.casefold()) and held != number.casefold()
+
+
 def xero_date(value: Any) -> str | None:
     """A Xero date element (`/Date(ms+0000)/` or ISO) as YYYY-MM-DD."""
     if value is None:
@@ -265,8 +270,11 @@ class ContactIndex:
             self.by_name.setdefault(fold_name(str(contact["Name"])), []).append(contact)
 
     def match(
-        self, rules: Sequence[str], number: str, account: str | None, name: str
+        self, rules: Sequence[str], number: str, account: str | None, name: str, owned_prefix: str = ""
     ) -> dict[str, Any] | None:
+        """`owned_prefix`: a contact whose ContactNumber carries it belongs to another Autotask company
+        unless the number is ours, so it is never matched by name (two customers with one name, "ACME
+        Plumbing" and "Acme Plumbing", must not be merged into one Xero contact)."""
         for rule in rules:
             found: dict[str, Any] | None = None
             if rule == "contact_number":
@@ -274,7 +282,11 @@ class ContactIndex:
             elif rule == "account_number" and account:
                 found = self.by_account.get(account.casefold())
             elif rule == "name":
-                candidates = self.by_name.get(fold_name(name)) or []
+                candidates = [
+                    c
+                    for c in self.by_name.get(fold_name(name)) or []
+                    if not _owned_by_another(c, number, owned_prefix)
+                ]
                 active = [c for c in candidates if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
                 found = (active or candidates)[0] if candidates else None
             if found is not None:

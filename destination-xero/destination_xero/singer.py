@@ -6,7 +6,8 @@ flushes the engine (resolve contacts and items, look up, write, reject), so:
   per-organisation limits are shared by all streams anyway;
 - singer-sdk emits the latest STATE only after draining every sink, i.e. after every record before it is
   written to Xero or durably rejected (rejected-records file). After a tenant stopped on Xero's daily
-  limit no state is emitted any more: the deferred records are re-read next run from the last state;
+  limit (or refused access) no state is emitted any more: the deferred records are re-read next run
+  from the last state;
 - rotated refresh tokens go to the token store file (`auth.token_store_path`), written atomically before
   the new access token is used. Meltano rewrites its config files each run, so the config cannot hold
   them; for that reason the refresh-token auth requires `token_store_path` here (refused at start);
@@ -14,7 +15,8 @@ flushes the engine (resolve contacts and items, look up, write, reject), so:
 - records are handed to the core as the tap sent them: the SDK's timestamp parsing is skipped (the core
   parses dates with pendulum) and numbers stay Decimal (singer-sdk reads JSON with parse_float=Decimal);
 - after everything is processed the per-tenant summary is logged and the process ends non-zero when
-  documents were rejected and `fail_on_rejections` is on (1), or a tenant stopped on its daily limit (2).
+  documents were rejected and `fail_on_rejections` is on (1), or a tenant stopped on its daily limit or
+  refused access (2).
 """
 
 from __future__ import annotations
@@ -153,8 +155,8 @@ class TargetXero(Target):
             if not self._state_withheld:
                 self._state_withheld = True
                 self.logger.warning(
-                    "Xero's daily call limit was reached: no further state is emitted, the deferred "
-                    "records are sent by the next run"
+                    "an organisation stopped early (daily call limit or access refused): no further state "
+                    "is emitted, the deferred records are sent by the next run"
                 )
             return
         super()._write_state_message(state)
@@ -179,7 +181,8 @@ class TargetXero(Target):
                 f" and {where}" if where else "",
             )
         elif code == 2:
-            self.logger.error("Xero's daily call limit was reached; the rest is sent by the next run")
+            reasons = "; ".join(self.engine.stop_reasons()) or "Xero's daily call limit was reached"
+            self.logger.error("stopped early, the rest is sent by the next run: %s", reasons)
         if code:
             sys.exit(code)
 

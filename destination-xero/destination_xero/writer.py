@@ -8,7 +8,10 @@ Writes: POST (create or update) with `summarizeErrors=false`, at most 50 element
 `unitdp=4` when a document carries 4-dp unit amounts, a deterministic Idempotency-Key per batch content;
 each element's outcome is read and reported on its own. A whole-call 400 (a malformed request) rejects the
 elements of that call with Xero's message. A day-limit 429 stops that tenant cleanly: what was written is
-kept, the rest is `deferred` to the next run, and the summary says so.
+kept, the rest is `deferred` to the next run, and the summary says so. An organisation that refuses access
+(401/403 with a fresh token: disconnected from the app, or a missing scope) stops the same way, not by
+rejecting its documents: a rejection lets the platform's state move past them, and they would never be
+sent once the organisation is reconnected.
 
 Output: every decision goes to `on_decision` (dry run: with the exact payload it would send); every
 rejection is appended to the rejected-records JSONL (Autotask id, tenant, reason, Xero's messages) with
@@ -32,6 +35,7 @@ import pendulum
 from .client import (
     AuthError,
     DailyLimitReached,
+    TenantAccessError,
     XeroClient,
     XeroError,
     dumps,
@@ -143,7 +147,8 @@ class Engine:
         try:
             parsed = parse_record(stream, raw)
         except RecordError as exc:
-            self._reject_unrouted(stream_kind(stream) or stream, raw.get("id"), str(exc))
+            number = raw.get("invoiceNumber") or raw.get("purchaseOrderNumber")  # names it when the id is bad
+            self._reject_unrouted(stream_kind(stream) or stream, raw.get("id"), str(exc), str(number or ""))
             return
         if parsed is None:
             if stream not in self.ignored_streams:
@@ -172,6 +177,8 @@ class Engine:
                 raise
             except DailyLimitReached as exc:
                 summary.stopped = f"{exc}; the rest is left for the next run"
+            except TenantAccessError as exc:
+                summary.stopped = _access_stop(tenant, exc)
             except XeroError as exc:
                 reason = f"cannot read the settings of organisation {tenant.name!r}: {exc}"
                 self._record(Decision("rejected", kind, tenant.tenant_id, key, source_id, reason=reason))
@@ -297,6 +304,9 @@ class Engine:
             except DailyLimitReached as exc:
                 summary.stopped = f"{exc}; the rest is left for the next run"
                 complete = False
+            except TenantAccessError as exc:
+                summary.stopped = _access_stop(state.tenant, exc)
+                complete = False
         return complete and not any(s.stopped for s in self.summaries.values())
 
     def _flush_tenant(self, state: _TenantState, documents: list[Document]) -> None:
@@ -313,10 +323,11 @@ class Engine:
             writes = [d for d in decisions if d.action in ("create", "update")]
             for kind in WRITE_ORDER:
                 self._write(state.tenant, [d for d in writes if d.kind == kind], pending)
-        except DailyLimitReached as exc:
+        except (DailyLimitReached, TenantAccessError) as exc:
+            reason = str(exc) if isinstance(exc, DailyLimitReached) else _access_stop(state.tenant, exc)
             for doc in pending.values():
                 self._record(
-                    Decision("deferred", doc.kind, doc.tenant_id, doc.key, doc.source_id, reason=str(exc))
+                    Decision("deferred", doc.kind, doc.tenant_id, doc.key, doc.source_id, reason=reason)
                 )
             raise
         except AuthError:
@@ -347,9 +358,14 @@ class Engine:
         resolved: dict[int, str] = {}
         failures: dict[int, tuple[str, list[str]]] = {}
         writes: list[tuple[Company, Document, str]] = []  # (company, contact document, action)
+        claimed: dict[str, int] = {}  # ContactID -> the company it was matched to in this flush
         for company in companies.values():
             wanted = mapper.contact(company)
-            found = index.match(rules.match, wanted.key, company.number, company.name)
+            found = index.match(
+                rules.match, wanted.key, company.number, company.name, rules.contact_number_prefix
+            )
+            if found is not None and claimed.setdefault(str(found["ContactID"]), company.id) != company.id:
+                found = None  # another company of this batch already took it: never merge two customers
             if found is not None:
                 resolved[company.id] = str(found["ContactID"])
                 update: dict[str, Any] = {}
@@ -591,7 +607,7 @@ class Engine:
             response = self.client.request(
                 "POST", tenant_id, collection, params=params, body={collection: elements}, idempotency_key=key
             )
-        except DailyLimitReached:
+        except (DailyLimitReached, TenantAccessError):
             raise
         except XeroError as exc:
             if exc.status == 400:
@@ -633,9 +649,20 @@ class Engine:
             result["(no tenant)"] = {"rejected": unrouted}
         return result
 
+    def stop_reasons(self) -> list[str]:
+        """Why organisations stopped early (day limit, access refused): the adapters' final message."""
+        return [f"{s.name}: {s.stopped}" for s in self.summaries.values() if s.stopped]
+
     def exit_code(self) -> int:
         if any(s.stopped for s in self.summaries.values()):
             return 2
         if self.config.fail_on_rejections and self.rejected.count:
             return 1
         return 0
+
+
+def _access_stop(tenant: Tenant, exc: XeroError) -> str:
+    return (
+        f"organisation {tenant.name!r} refused access ({exc}): reconnect it to the Xero app (run "
+        "`xero-auth`) or grant the app the accounting scopes; its documents are left for the next run"
+    )

@@ -175,6 +175,22 @@ def test_401_refreshes_once_and_retries():
         assert m.request_history[-1].headers["Authorization"] == "Bearer a2"
 
 
+def test_short_lived_tokens_are_renewed_half_way_not_before_every_call():
+    clock = FakeClock()
+    client = make_client(clock=clock)
+    client.auth.clock = clock  # the authenticator keeps wall time; the test drives it
+    with rm.Mocker() as m:
+        m.post(TOKEN, json={"access_token": "a1", "expires_in": 60})
+        m.get(f"{API}/Items", json={"Items": []})
+        for _ in range(5):
+            client.get("t1", "Items")
+            clock.now += 5  # 25 s of a 60 s token: still inside its first half
+        assert m.call_count - 5 == 1
+        clock.now += 10  # 35 s: past half-way, renewed before the next call
+        client.get("t1", "Items")
+        assert m.call_count - 6 == 2
+
+
 def test_minute_429_waits_retry_after_then_succeeds():
     clock = FakeClock()
     client = make_client(clock=clock)

@@ -165,9 +165,21 @@ def test_settings_unreadable_rejects_or_defers_without_crashing(make_config, raw
         )
         engine = Engine(config, XeroClient(config), on_decision=out.append)
         engine.add("invoices", raw_invoice())
+    # Refused access (disconnected organisation): deferred, never rejected, so that the platform's state
+    # does not move past the documents and the next run after reconnecting sends them.
+    assert out[0]["action"] == "deferred"
+    assert "organisation 'Acme AU' refused access" in out[0]["reason"]
+    assert "AuthenticationUnsuccessful" in out[0]["reason"] and "xero-auth" in out[0]["reason"]
+    assert engine.exit_code() == 2 and engine.flush() is False
+    assert engine.stop_reasons() == [f"Acme AU: {out[0]['reason']}"]
+    out.clear()
+    with rm.Mocker() as m:
+        org(m)
+        m.get(f"{API}/Organisation", status_code=500, json={"Title": "Server error", "Status": 500})
+        engine = Engine(config, XeroClient(config, max_tries=1), on_decision=out.append)
+        engine.add("invoices", raw_invoice())
     assert out[0]["action"] == "rejected"
     assert "cannot read the settings of organisation 'Acme AU'" in out[0]["reason"]
-    assert "AuthenticationUnsuccessful" in out[0]["reason"]
     out.clear()
     with rm.Mocker() as m:
         org(m)

@@ -16,9 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from airbyte_cdk.entrypoint import launch
-from airbyte_cdk.models import ConnectorSpecification, SyncMode  # type: ignore[attr-defined]
+from airbyte_cdk.models import ConnectorSpecification, FailureType, SyncMode  # type: ignore[attr-defined]
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check
 from .config import SourceConfig
@@ -48,6 +49,23 @@ def to_json_number(value: Any, where: str) -> Any:
     if isinstance(value, list):
         return [to_json_number(item, where) for item in value]
     return value
+
+
+class ReportedError(AirbyteTracedException):
+    """An error whose message already says what failed and why: logged and reported without a traceback."""
+
+    def as_airbyte_message(self, stream_descriptor: Any = None) -> Any:
+        message = super().as_airbyte_message(stream_descriptor)
+        if message.trace is not None and message.trace.error is not None:
+            message.trace.error.stack_trace = None
+        return message
+
+
+class _NoTracebackForReported(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], ReportedError):
+            record.exc_info, record.exc_text = None, None
+        return True
 
 
 class AutotaskStream(Stream):
@@ -89,8 +107,18 @@ class AutotaskStream(Stream):
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
         state = self._state_in if sync_mode == SyncMode.incremental else {}
-        for record in self.session.read(self.name, state):
-            yield to_json_number(record, f"{self.name} id {record.get('id')}")
+        try:
+            for record in self.session.read(self.name, state):
+                yield to_json_number(record, f"{self.name} id {record.get('id')}")
+        except AutotaskError as exc:
+            # Our own message names the entity, the query and Autotask's answer; the CDK's default for an
+            # unknown exception is "Something went wrong in the connector".
+            transient = getattr(exc, "transient", False)
+            raise ReportedError(
+                message=f"{self.name}: {exc}",
+                internal_message=str(exc),
+                failure_type=FailureType.transient_error if transient else FailureType.config_error,
+            ) from None
         if sync_mode != SyncMode.incremental:
             self.session.states.pop(self.name, None)
         LOGGER.info("%s: %s", self.name, self.session.client.usage_summary())
@@ -132,7 +160,16 @@ class SourceAutotask(AbstractSource):
 
 
 def run(args: list[str]) -> None:
-    launch(SourceAutotask(), args)
+    source = SourceAutotask()
+    logging.getLogger(f"airbyte.{source.name}").addFilter(_NoTracebackForReported())  # the CDK's reader
+    try:
+        launch(source, args)
+    except AirbyteTracedException as exc:
+        # The CDK re-raises a failed stream as one summary error, already reported as a TRACE per stream:
+        # say it once more without the Python traceback, which would only bury the message.
+        exc.__traceback__ = None
+        exc.emit_message()
+        sys.exit(1)
 
 
 def main() -> None:

@@ -80,12 +80,16 @@ def _date(value: Any) -> pendulum.DateTime | None:
     try:
         parsed = pendulum.parse(str(value), tz="UTC")
     except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise ConfigError(f"config field start_date is not a date: {value!r}") from exc
+        raise ConfigError(_bad_start_date(value)) from exc
     if isinstance(parsed, pendulum.DateTime):
         return parsed.in_timezone("UTC")
     if isinstance(parsed, pendulum.Date):
         return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
-    raise ConfigError(f"config field start_date is not a date: {value!r}")
+    raise ConfigError(_bad_start_date(value))
+
+
+def _bad_start_date(value: Any) -> str:
+    return f"config field start_date is not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2025-01-31)"
 
 
 def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:

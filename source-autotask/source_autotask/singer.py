@@ -29,13 +29,11 @@ STATE_KEY = "autotask"
 
 def singer_config_schema() -> dict[str, Any]:
     schema = copy.deepcopy(CONFIG_SCHEMA)
-    for key, prop in schema["properties"].items():
+    for prop in schema["properties"].values():
         prop.pop("order", None)
         if prop.pop("airbyte_secret", False):
             prop["secret"] = True
             prop["writeOnly"] = True
-        if key == "start_date":
-            prop.pop("pattern", None)
     return schema
 
 

@@ -52,7 +52,6 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "title": "Start date",
             "order": 5,
             "format": "date-time",
-            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z?)?$",
             "examples": ["2025-01-01T00:00:00Z"],
             "description": "Invoices and purchase orders created before this date are not read.",
         },
