@@ -30,7 +30,7 @@ test: sync lint
 	$(UV) run pytest $(PYTEST_ARGS)
 
 demo: sync
-	$(UV) run python -m sandbox.demo
+	$(UV) run python -m sandbox.demo $(DEMO_ARGS)
 
 reliability: sync
 	RELIABILITY_PROFILE=full $(UV) run pytest integration_tests/tests/reliability -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,26 +1,29 @@
 """`make demo`: the main job, end to end, on the sandbox, with a summary a finance admin can read.
 
 1. start `sandbox up --dataset demo` (a real subprocess; every call below is HTTP);
-2. `source-autotask read | destination-xero write` with the committed mapping
-   `catalogs/demo/destination.demo.yaml` and credentials from the ready line (written to a private temp dir);
-3. record a few payments in Xero (full, partial, foreign currency), then
-   `source-xero-payments read | destination-autotask-payments write`;
+2. the forward sync with the committed mapping `catalogs/demo/destination.demo.yaml`: by default
+   `meltano run autotask-to-xero` (meltano.yml, environment `sandbox`; Meltano and the plugins are installed
+   into a cache on the first run, see `meltano_env.py`), or with `--runner airbyte`
+   `source-autotask read | destination-xero write` (faster, needs no Meltano);
+3. record a few payments in Xero (full, partial, foreign currency), then the payments job
+   (`meltano run xero-payments-to-autotask`, or the Airbyte pair);
 4. print per organisation what was created / updated / unchanged / skipped / rejected (the destination's
    own `summary` log line and rejected-records file), the payments written back, and the calls used on each
    API against its limits; write the same figures to `<output>/demo-report.html`;
-5. run the forward sync again and show it wrote nothing to Xero (no duplicates).
+5. run the forward sync again, ignoring the saved state, and show it wrote nothing to Xero (no duplicates).
 
 Steps 2, 3 and 5 run first; the summary (4) is printed at the end, once every figure is known.
 
 Rate limits: `scaled:60` by default, i.e. the vendors' call counts enforced with windows 60 times
-shorter, so the sandbox's limits are live during the demo; `--rate-limits off` removes them. Measured on
-the 2-core dev machine both take about 30 s end to end (the whole demo uses 25-45 Xero calls per
-organisation and about 320 Autotask calls, nowhere near a limit), so keeping the limits on costs nothing.
+shorter, so the sandbox's limits are live during the demo; `--rate-limits off` removes them. The whole demo
+uses 25-45 Xero calls per organisation and about 320 Autotask calls, nowhere near a limit, so keeping the
+limits on costs nothing.
 
 Outputs go to `--output-dir` (or `$SANDBOX_DEMO_OUTPUT`, default `output/` at the repository root). Every
 line printed or written is first scrubbed of the sandbox's secrets. Exit code 0 when every step ran and the
-second run made no Xero writes; 1 otherwise (the report still says what happened). Rejected documents do
-not fail the demo: the demo data holds deliberate problems and the point is to show how they are reported.
+second run made no Xero writes; 1 otherwise (the report still says what happened); 2 when Meltano cannot be
+installed (the message names `--runner airbyte`). Rejected documents do not fail the demo: the demo data
+holds deliberate problems and the point is to show how they are reported.
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ from typing import Any
 import pendulum
 import requests
 
-from . import demo_configs, demo_payments, demo_report, jsonmoney
-from .demo_run import PipeResult, console_script, run_pipe
+from . import demo_configs, demo_payments, demo_report, jsonmoney, meltano_env
+from .demo_jobs import AirbyteRunner, Runner
+from .demo_meltano import MeltanoRunner
 from .launcher import RunningSandbox, running_sandbox
 
 DEFAULT_RATE_LIMITS = "scaled:60"
-SHOWN_WARNINGS = 6
 
 
 class Redactor:
@@ -129,62 +132,6 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _forward_sync(configs: demo_configs.DemoConfigs, output: Path, say: Callable[[str], None]) -> PipeResult:
-    shown = {"warnings": 0, "hidden": 0}
-
-    def on_log(level: str, message: str) -> None:
-        if level in ("WARN", "WARNING", "ERROR", "FATAL", "RAW"):
-            if shown["warnings"] < SHOWN_WARNINGS:
-                say(f"    destination {level.lower()}: {message}")
-                shown["warnings"] += 1
-            else:
-                shown["hidden"] += 1
-
-    catalog = str(demo_configs.SOURCE_CATALOG)
-    result = run_pipe(
-        [console_script("source-autotask"), "read", "--config", str(configs.source), "--catalog", catalog],
-        [
-            console_script("destination-xero"),
-            "write",
-            "--config",
-            str(configs.destination),
-            "--catalog",
-            catalog,
-        ],
-        say=say,
-        on_log=on_log,
-        cwd=output,
-    )
-    if shown["hidden"]:
-        say(f"    ... and {shown['hidden']} more warnings (all in the summary below)")
-    records = sum(result.records.values())
-    say(
-        f"  done in {result.seconds:.1f} s: {records} records read, {result.states} checkpoints, "
-        f"source exit {result.source_code}, destination exit {result.destination_code}"
-    )
-    return result
-
-
-def _forward_problems(result: PipeResult, label: str) -> list[str]:
-    """A destination exit of 1 with its rejection trace is the documented 'done, with rejections' outcome."""
-    problems = []
-    if result.source_code != 0:
-        problems.append(
-            f"{label}: source-autotask exited {result.source_code}: {result.source_stderr[-800:]}"
-        )
-    rejected_only = (
-        result.destination_code == 1
-        and bool(result.trace_errors)
-        and all("rejected" in t for t in result.trace_errors)
-    )
-    if result.summary is None or (result.destination_code != 0 and not rejected_only):
-        problems.append(
-            f"{label}: destination-xero exited {result.destination_code}: "
-            f"{'; '.join(result.trace_errors) or result.destination_stderr[-800:]}"
-        )
-    return problems
-
-
 def _organisations(
     summary: dict[str, Any],
     tenants: dict[str, str],
@@ -215,7 +162,37 @@ def _organisations(
     return orgs
 
 
-def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path | None = None) -> int:
+def _prepare_meltano(stack: contextlib.ExitStack, say: Callable[[str], None]) -> tuple[Path, dict[str, str]]:
+    """Meltano's virtualenv and the plugins, built on the first run (the cache is reused afterwards)."""
+    say("Preparing Meltano (only the first run installs it and the plugins: a few minutes) ...")
+    started = time.monotonic()
+    run_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-demo-meltano-")))
+    exe, env = stack.enter_context(meltano_env.meltano_project(run_dir, notify=say))
+    say(f"  Meltano {meltano_env.MELTANO_VERSION} ready in {time.monotonic() - started:.1f} s ({exe})")
+    return exe, env
+
+
+def _make_runner(
+    runner: str,
+    meltano: tuple[Path, dict[str, str]] | None,
+    info: dict[str, Any],
+    configs: demo_configs.DemoConfigs,
+    output: Path,
+    secrets_dir: Path,
+) -> Runner:
+    if meltano is None:
+        return AirbyteRunner(configs, output)
+    exe, env = meltano
+    return MeltanoRunner(exe, env, info, configs, secrets_dir / "meltano")
+
+
+def run(
+    output: Path,
+    rate_limits: str,
+    say: Callable[[str], None],
+    audit: Path | None = None,
+    runner_name: str = "meltano",
+) -> int:
     started = time.monotonic()
     output.mkdir(parents=True, exist_ok=True)
     for stale in (
@@ -225,27 +202,29 @@ def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path 
         "demo-summary.json",
     ):
         (output / stale).unlink(missing_ok=True)
-    say(f"Starting the sandbox with the demo dataset (rate limits {rate_limits}) ...")
-    with (
-        running_sandbox("demo", seed=1, rate_limits=rate_limits) as running,
-        tempfile.TemporaryDirectory(prefix="sandbox-demo-") as secrets_dir,
-        requests.Session() as session,
-    ):
+    with contextlib.ExitStack() as stack:
+        meltano = _prepare_meltano(stack, say) if runner_name == "meltano" else None
+        say(f"Starting the sandbox with the demo dataset (rate limits {rate_limits}) ...")
+        running = stack.enter_context(running_sandbox("demo", seed=1, rate_limits=rate_limits))
+        secrets_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-demo-")))
+        session = stack.enter_context(requests.Session())
         redact = Redactor([*running.secrets(), running.info["autotask"]["integration_code"]])
 
         def show(text: str) -> None:
             say(redact(text))
 
         show(f"  Autotask emulator {running.autotask_root}, Xero emulator {running.xero_root}")
-        configs = demo_configs.write_configs(running.info, Path(secrets_dir), output)
+        configs = demo_configs.write_configs(running.info, secrets_dir, output)
         show(f"  mapping: {demo_configs.MAPPING_FILE.relative_to(demo_configs.REPO_ROOT)}")
+        runner = _make_runner(runner_name, meltano, running.info, configs, output, secrets_dir)
         problems: list[str] = []
         with CallSampler(running) as sampler:
-            show("\n[1/4] source-autotask read | destination-xero write")
-            first = _forward_sync(configs, output, show)
-            problems += _forward_problems(first, "first sync")
+            show(f"\n[1/4] {runner.forward_heading(rerun=False)}")
+            first = runner.forward(show, rerun=False)
+            if first.failure:
+                problems.append(f"first sync: {first.failure}")
             rejected = _read_jsonl(configs.rejected)
-            decisions = [p for kind, p in first.events if kind == "decision"]
+            decisions = first.decisions()
 
             show("\n[2/4] Customers pay: recording payments in Xero (PUT /Payments)")
             planned: list[demo_payments.Planned] = []
@@ -262,51 +241,18 @@ def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path 
             except (requests.RequestException, RuntimeError, KeyError) as exc:
                 problems.append(f"recording payments: {exc}")
 
-            show("\n[3/4] source-xero-payments read | destination-autotask-payments write")
-            catalog = str(demo_configs.PAYMENTS_CATALOG)
-            payments = run_pipe(
-                [
-                    console_script("source-xero-payments"),
-                    "read",
-                    "--config",
-                    str(configs.payments_source),
-                    "--catalog",
-                    catalog,
-                ],
-                [
-                    console_script("destination-autotask-payments"),
-                    "write",
-                    "--config",
-                    str(configs.payments_destination),
-                    "--catalog",
-                    catalog,
-                ],
-                say=show,
-                on_log=lambda level, message: (
-                    show(f"    {level.lower()}: {message}")
-                    if level in ("WARN", "WARNING", "ERROR", "FATAL")
-                    else None
-                ),
-                cwd=output,
-            )
-            marked = sum(1 for _, e in payments.events if e.get("action") == "marked_paid")
-            show(
-                f"  done in {payments.seconds:.1f} s: {sum(payments.records.values())} records read, "
-                f"{marked} Autotask invoice(s) marked paid, source exit {payments.source_code}, "
-                f"destination exit {payments.destination_code}"
-            )
-            if payments.source_code != 0 or payments.destination_code != 0 or payments.summary is None:
-                problems.append(
-                    f"payments sync: source exit {payments.source_code}, destination exit "
-                    f"{payments.destination_code}: "
-                    f"{'; '.join(payments.trace_errors) or payments.destination_stderr[-800:]}"
-                )
+            show(f"\n[3/4] {runner.payments_heading()}")
+            payments = runner.payments(show)
+            if payments.failure:
+                problems.append(f"payments sync: {payments.failure}")
 
-            show("\n[4/4] The same forward sync again: it must write nothing")
+            again = runner.forward_heading(rerun=True)
+            show(f"\n[4/4] The same forward sync again, it must write nothing: {again}")
             before = xero_writes(running)
-            second = _forward_sync(configs, output, show)
+            second = runner.forward(show, rerun=True)
             second_writes = xero_writes(running) - before
-            problems += _forward_problems(second, "second sync")
+            if second.failure:
+                problems.append(f"second sync: {second.failure}")
             if second_writes:
                 problems.append(f"the second sync made {second_writes} Xero write(s): duplicates or churn")
         xero_stats = running.admin("xero", "stats")
@@ -319,6 +265,7 @@ def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path 
         tenants = configs.tenants
         figures: dict[str, Any] = {
             "generated_at": pendulum.now("UTC").to_iso8601_string(),
+            "runner": runner.name,
             "rate_limits": rate_limits,
             "seconds": time.monotonic() - started,
             "organisations": _organisations(first.summary or {}, tenants, countries, rejected, decisions),
@@ -355,7 +302,11 @@ def run(output: Path, rate_limits: str, say: Callable[[str], None], audit: Path 
                 "xero_throttled": int(xero_stats["throttled"]),
                 "autotask_throttled": int(autotask_stats["throttled"]),
             },
-            "second_run": {"xero_writes": second_writes, **second_counts},
+            "second_run": {
+                "xero_writes": second_writes,
+                "state_resumed": second.state_resumed,
+                **second_counts,
+            },
             "problems": problems,
         }
         for entry in _read_jsonl(configs.token_store):
@@ -384,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rate-limits", default=DEFAULT_RATE_LIMITS, help="off | scaled:F | real")
     parser.add_argument(
+        "--runner",
+        choices=("meltano", "airbyte"),
+        default="meltano",
+        help="meltano (default): the meltano.yml jobs; airbyte: the connectors' Airbyte CLIs in a pipe "
+        "(faster, needs no Meltano)",
+    )
+    parser.add_argument(
         "--secrets-audit-file",
         type=Path,
         help="for tests: write every secret the run used (mode 0600), to search the outputs for them",
@@ -393,7 +351,16 @@ def main(argv: list[str] | None = None) -> int:
     def say(text: str) -> None:
         print(text, flush=True)
 
-    return run(args.output_dir.resolve(), args.rate_limits, say, args.secrets_audit_file)
+    try:
+        return run(args.output_dir.resolve(), args.rate_limits, say, args.secrets_audit_file, args.runner)
+    except meltano_env.MeltanoUnavailable as exc:
+        print(f"\nMeltano could not be installed: {exc}", file=sys.stderr)
+        print(
+            "Without network access to PyPI, run the same demo without Meltano:\n"
+            "    uv run python -m sandbox.demo --runner airbyte",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

@@ -145,7 +145,10 @@ def text_summary(figures: dict[str, Any]) -> str:
     add("  " + ("No duplicates: nothing was written twice." if second["xero_writes"] == 0 else "WRITES SEEN"))
     for problem in figures["problems"]:
         add(f"\nPROBLEM: {problem}")
-    add(f"\nRun time {figures['seconds']:.0f} s, sandbox rate limits: {figures['rate_limits']}.")
+    add(
+        f"\nRun time {figures['seconds']:.0f} s (runner: {figures.get('runner', 'airbyte')}), "
+        f"sandbox rate limits: {figures['rate_limits']}."
+    )
     return "\n".join(out)
 
 
@@ -216,6 +219,7 @@ def html_report(figures: dict[str, Any]) -> str:
     add("<h1>Autotask billing to Xero: demo sync report</h1>")
     add(
         f'<p class="muted">Generated {_e(figures["generated_at"])}; run time {figures["seconds"]:.0f} s; '
+        f"runner: {_e(figures.get('runner', 'airbyte'))}; "
         f"sandbox rate limits: {_e(figures['rate_limits'])}.</p>"
     )
     add("<h2>Documents per organisation</h2>")

@@ -1,39 +1,59 @@
-"""`make demo` end to end: `python -m sandbox.demo` as a subprocess, into a temp output dir.
+"""`make demo` end to end: `python -m sandbox.demo` as a subprocess, into a temp output dir, once per runner.
 
-One run (about a minute) backs every test here: the demo starts its own sandbox and runs the four real
-connector CLIs, so what is checked is what a user of `make demo` sees.
+The default runner is Meltano (`meltano run` of meltano.yml's two jobs, from the cached virtualenvs that
+test_meltano.py shares); `--runner airbyte` pipes the connectors' Airbyte CLIs. Each runner's demo runs
+once (Meltano about two minutes warm, Airbyte about one) and backs every test here: the demo starts its own
+sandbox and runs the real connector CLIs, so what is checked is what a user of `make demo` sees. Both runs
+sync the same dataset with the same seed, so their figures must be identical.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.timeout(400)
+pytestmark = pytest.mark.timeout(900)
 
 UK, AU, US = "Northwind MSP Ltd", "Northwind MSP Pty Ltd", "Northwind MSP Inc"
+RUNNERS = ("meltano", "airbyte")
+
+
+def _run_demo(tmp_path_factory: pytest.TempPathFactory, runner: str) -> dict[str, Any]:
+    out = tmp_path_factory.mktemp(f"demo-{runner}-out")
+    audit = tmp_path_factory.mktemp(f"demo-{runner}-audit") / "secrets.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox.demo", "--runner", runner, "--secrets-audit-file", str(audit)],
+        capture_output=True,
+        text=True,
+        timeout=840,
+        env={**os.environ, "SANDBOX_DEMO_OUTPUT": str(out), "PYTHONUNBUFFERED": "1"},
+    )
+    summary = out / "demo-summary.json"
+    figures = json.loads(summary.read_text()) if summary.exists() else {}
+    return {"runner": runner, "proc": proc, "out": out, "figures": figures, "audit": audit}
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("demo-out")
-    audit = tmp_path_factory.mktemp("demo-audit") / "secrets.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sandbox.demo", "--secrets-audit-file", str(audit)],
-        capture_output=True,
-        text=True,
-        timeout=360,
-        env={**os.environ, "SANDBOX_DEMO_OUTPUT": str(out), "PYTHONUNBUFFERED": "1"},
-    )
-    figures = (
-        json.loads((out / "demo-summary.json").read_text()) if (out / "demo-summary.json").exists() else {}
-    )
-    return {"proc": proc, "out": out, "figures": figures, "audit": audit}
+def meltano_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_demo(tmp_path_factory, "meltano")
+
+
+@pytest.fixture(scope="module")
+def airbyte_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _run_demo(tmp_path_factory, "airbyte")
+
+
+@pytest.fixture(params=RUNNERS)
+def demo(request: pytest.FixtureRequest) -> dict[str, Any]:
+    result: dict[str, Any] = request.getfixturevalue(f"{request.param}_demo")
+    return result
 
 
 def _org(figures: dict[str, Any], name: str) -> dict[str, Any]:
@@ -50,9 +70,34 @@ def test_demo_exits_zero_and_prints_the_summary(demo):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     for heading in ("[1/4]", "[2/4]", "[3/4]", "[4/4]", "SUMMARY", "PAYMENTS", "API CALLS", "SECOND RUN"):
         assert heading in proc.stdout
-    assert "checkpoint" in proc.stdout and "read 50 records so far" in proc.stdout  # progress while running
     assert f"HTML report: {demo['out'] / 'demo-report.html'}" in proc.stdout
     assert demo["figures"]["problems"] == []
+    assert demo["figures"]["runner"] == demo["runner"]
+    assert f"(runner: {demo['runner']})" in proc.stdout
+
+
+def test_progress_is_visible_while_it_runs(demo):
+    out = demo["proc"].stdout
+    if demo["runner"] == "airbyte":
+        assert "checkpoint" in out and "read 50 records so far" in out
+        return
+    assert "[1/4] meltano run autotask-to-xero" in out
+    assert "[3/4] meltano run xero-payments-to-autotask" in out
+    assert "[4/4] The same forward sync again, it must write nothing: meltano run --full-refresh" in out
+    for line in (
+        "meltano: No state was found, complete import.",
+        "tap-autotask: beginning sync of 'invoices'",
+        "tap-autotask: 298 invoices records read",
+        "target-xero: 50 documents decided so far",
+        "target-xero: rejected invoice",
+        "meltano: Incremental state has been updated",
+        "meltano: Run completed",
+    ):
+        assert line in out, line
+    # Meltano's own detail stays out: no raw JSON log line, no run id.
+    assert '"event":' not in out and "run ID" not in out
+    # Never a line more than the relay allows (rejection reasons are cut; the full text is in the file).
+    assert max(len(line) for line in out.splitlines()) < 260
 
 
 def test_every_exercised_row_has_figures(demo):
@@ -104,8 +149,38 @@ def test_calls_are_counted_against_each_limit(demo):
 def test_second_run_made_zero_xero_writes(demo):
     second = demo["figures"]["second_run"]
     assert second["xero_writes"] == 0
-    assert second["unchanged"] > 200
+    assert second["unchanged"] > 200  # everything was re-read (Meltano: --full-refresh), nothing rewritten
     assert "Xero writes (PUT/POST): 0" in demo["proc"].stdout
+    if demo["runner"] == "meltano":
+        assert second["state_resumed"] is False  # the full refresh did not start from the saved bookmarks
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _comparable(value: Any) -> Any:
+    """Figures without what differs between two sandboxes by design: the ids Xero generates, and the
+    Autotask calls of the payments destination, which depend on how the runner batches records into its
+    flushes (singer-sdk drains per batch, the Airbyte CDK per state message)."""
+    if isinstance(value, dict):
+        return {k: _comparable(v) for k, v in value.items() if k != "autotask_calls"}
+    if isinstance(value, list):
+        return [_comparable(v) for v in value]
+    if isinstance(value, str) and _UUID.match(value):
+        return "<xero id>"
+    return value
+
+
+def test_both_runners_report_the_same_figures(meltano_demo, airbyte_demo):
+    """Same dataset, same seed, same connectors: only the runner differs, so every figure a finance admin
+    reads must be the same (the Meltano runner reads the connectors' own summary off Meltano's log)."""
+    meltano, airbyte = meltano_demo["figures"], airbyte_demo["figures"]
+    assert meltano["organisations"] == airbyte["organisations"]
+    assert meltano["unrouted_rejected"] == airbyte["unrouted_rejected"]
+    assert _comparable(meltano["payments"]) == _comparable(airbyte["payments"])
+    assert meltano["second_run"]["unchanged"] == airbyte["second_run"]["unchanged"]
+    for runner in (meltano, airbyte):
+        assert runner["second_run"]["xero_writes"] == 0
 
 
 def test_html_report_is_self_contained_and_holds_the_figures(demo):
@@ -121,6 +196,7 @@ def test_html_report_is_self_contained_and_holds_the_figures(demo):
     assert f"Rejected {len(_org(f, AU)['rejections'][0]['documents'])}</span>" in page
     assert f"<td>Autotask invoices marked paid</td><td>{f['payments']['summary']['marked_paid']}</td>" in page
     assert "Xero writes on the second run: 0" in page
+    assert f"runner: {demo['runner']}" in page
 
 
 def test_no_secret_appears_in_any_output(demo):
@@ -133,3 +209,109 @@ def test_no_secret_appears_in_any_output(demo):
     for where, text in texts.items():
         for secret in secrets:
             assert secret not in text, f"a secret leaked into {where}"
+
+
+def test_without_meltano_the_demo_names_the_airbyte_runner(tmp_path: Path):
+    """No network: Meltano cannot be installed. The demo stops before starting anything and says how to
+    run without Meltano (uv is kept offline with an empty cache, and the virtualenv goes to a new path)."""
+    env = {
+        **os.environ,
+        "AUTOTASK_XERO_MELTANO_VENV": str(tmp_path / "meltano-venv"),
+        "UV_OFFLINE": "1",
+        "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+        "UV_PYTHON_DOWNLOADS": "never",
+        "PIP_NO_INDEX": "1",
+        "SANDBOX_DEMO_OUTPUT": str(tmp_path / "out"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox.demo"], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Meltano could not be installed" in proc.stderr
+    assert "uv run python -m sandbox.demo --runner airbyte" in proc.stderr
+    assert "Starting the sandbox" not in proc.stdout
+    assert not (tmp_path / "meltano-venv" / ".complete").exists()
+
+
+def _meltano_line(event: str, name: str | None = None, level: str = "info") -> str:
+    entry: dict[str, Any] = {"event": event, "level": level, "timestamp": "2026-11-25T22:07:59.538302Z"}
+    if name:
+        entry.update({"name": name, "stdio": "stderr", "string_id": name, "cmd_type": "elb"})
+    return json.dumps(entry)
+
+
+def test_meltano_output_reads_the_targets_own_lines_with_exact_money():
+    """The parser on Meltano's `--log-format=json` shape (as recorded from a real run): figures come from
+    the target's `summary` and `decision` lines, money stays Decimal, the tap's record counts add up."""
+    from decimal import Decimal
+
+    from sandbox.demo_meltano import MeltanoOutput
+
+    shown: list[str] = []
+    output = MeltanoOutput(shown.append, "tap-autotask", "target-xero")
+    lines = [
+        _meltano_line("Reading state from Database"),
+        _meltano_line("No state was found, complete import.", level="warning"),
+        _meltano_line("Using systemdb state backend"),
+        _meltano_line("Beginning sync of 'invoices' in incremental mode", "tap-autotask"),
+        _meltano_line(
+            'METRIC: {"type":"counter","metric":"record_count","value":250,"tags":{"stream":"invoices"}}',
+            "tap-autotask",
+        ),
+        _meltano_line(
+            'METRIC: {"type":"counter","metric":"record_count","value":48,"tags":{"stream":"invoices"}}',
+            "tap-autotask",
+        ),
+        _meltano_line(
+            'METRIC: {"type":"counter","metric":"record_count","value":298,"tags":{"stream":"invoices"}}',
+            "target-xero",
+        ),
+        _meltano_line("rejected invoice 20013: currency USD is not enabled", "target-xero"),
+        *[
+            _meltano_line(f'decision {{"action": "create", "key": "{n}", "rounding": 0.01}}', "target-xero")
+            for n in range(50)
+        ],
+        _meltano_line(
+            'summary {"Northwind MSP Ltd": {"documents": {"invoice": {"create": 50}}, "total": 10.10}}',
+            "target-xero",
+        ),
+        _meltano_line("Incremental state has been updated at 2026-11-25 22:08:12.275152+00:00."),
+        _meltano_line("Run completed"),
+    ]
+    for line in lines:
+        output.feed(line + "\n")
+    result = output.finish(0, 12.5, "autotask-to-xero")
+    assert result.failure is None
+    assert result.records == {"invoices": 298}  # the tap's counters only, summed
+    assert result.states == 1 and result.state_resumed is False
+    assert result.summary == {
+        "Northwind MSP Ltd": {"documents": {"invoice": {"create": 50}}, "total": Decimal("10.10")}
+    }
+    assert len(result.decisions()) == 50 and result.decisions()[0]["rounding"] == Decimal("0.01")
+    assert "    target-xero: 50 documents decided so far (create 50)" in shown
+    assert "    tap-autotask: 298 invoices records read" in shown
+    assert "    target-xero: rejected invoice 20013: currency USD is not enabled" in shown
+    assert "    meltano: No state was found, complete import." in shown
+    assert not any("systemdb" in line or "METRIC" in line for line in shown)
+
+
+def test_meltano_output_says_why_a_run_failed():
+    from sandbox.demo_meltano import MeltanoOutput
+
+    shown: list[str] = []
+    output = MeltanoOutput(shown.append, "tap-autotask", "target-xero")
+    output.feed(_meltano_line("Reading state from Database") + "\n")
+    output.feed(_meltano_line("Found state from 2026-11-25", level="info") + "\n")
+    output.feed(_meltano_line("Loader failed", level="error") + "\n")
+    output.feed("Error: Loader failed\n")  # Meltano's own last words are not JSON
+    failed = output.finish(1, 3.0, "autotask-to-xero")
+    assert failed.failure is not None
+    assert failed.failure.startswith("meltano run autotask-to-xero exited 1: ")
+    assert "meltano: Loader failed" in failed.failure and "Error: Loader failed" in failed.failure
+    assert failed.state_resumed is True
+
+    quiet = MeltanoOutput(shown.append, "tap-autotask", "target-xero")
+    assert (
+        quiet.finish(0, 1.0, "autotask-to-xero").failure
+        == "meltano run autotask-to-xero: target-xero logged no summary"
+    )

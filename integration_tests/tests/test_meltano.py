@@ -1,30 +1,21 @@
-"""meltano.yml for real: `meltano install` and `meltano run` of both jobs against a sandbox subprocess.
+"""meltano.yml for real: `meltano run` of both jobs against a sandbox subprocess.
 
-Why Meltano runs from its own virtualenv: it pins libraries (rich, sqlalchemy...) that conflict with the
-workspace's, exactly as on a user's machine where Meltano is installed with pipx/uv tool. The virtualenv is
-cached under AUTOTASK_XERO_MELTANO_VENV (default ~/.cache/autotask-xero/meltano-<version>-py<X.Y>) and
-built once, under a lock, into a temporary folder renamed into place only when complete; a fresh CI machine
-builds it in well under a minute from PyPI. Plugin virtualenvs (`meltano install`, editable installs of
-this repository's folders) and the system database go to a temporary MELTANO_SYS_DIR_ROOT, so the repository
-is left untouched. Every result is read back over HTTP from the sandbox, and every Meltano output is
-scanned for the sandbox's secrets.
+Meltano and the plugins come from `sandbox.meltano_env`, the same cached virtualenvs `make demo` uses
+(built on first use, `meltano install` redone only when what the plugins are built from changes); each
+test module run gets its own system database, state and job logs in a temporary folder, so the repository
+is left untouched. Every result is read back over HTTP from the sandbox, and every Meltano output and
+every file Meltano keeps at rest is scanned for the sandbox's secrets.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import importlib.util
 import json
-import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,112 +23,21 @@ import requests
 import simplejson
 
 launcher = pytest.importorskip("sandbox.launcher")
+meltano_env = pytest.importorskip("sandbox.meltano_env")
 
 REPO = Path(__file__).resolve().parents[2]
-MELTANO_VERSION = "4.4.1"
 EXPORT = ("--format", "requirements-txt")
 JOB_TIMEOUT = 240
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
-def _load_sandbox_env() -> ModuleType:
-    path = REPO / "integration_tests" / "meltano" / "sandbox_env.py"
-    spec = importlib.util.spec_from_file_location("meltano_sandbox_env", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _uv() -> str | None:
-    return os.environ.get("UV") or shutil.which("uv")
-
-
-def _venv_dir() -> Path:
-    override = os.environ.get("AUTOTASK_XERO_MELTANO_VENV")
-    if override:
-        return Path(override)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    tag = f"meltano-{MELTANO_VERSION}-py{sys.version_info.major}.{sys.version_info.minor}"
-    return cache / "autotask-xero" / tag
-
-
-def _meltano_executable() -> Path:
-    """The cached Meltano virtualenv's `meltano`, built once when missing (under a lock; a build cut short
-    leaves no `.complete` marker and is redone)."""
-    venv = _venv_dir()
-    exe = venv / "bin" / "meltano"
-    marker = venv / ".complete"
-    if _usable(exe, marker):
-        return exe
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with open(venv.parent / f".{venv.name}.lock", "a", encoding="utf-8") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        if _usable(exe, marker):
-            return exe
-        shutil.rmtree(venv, ignore_errors=True)
-        _build_venv(venv)
-        marker.write_text(MELTANO_VERSION, encoding="utf-8")
-    return exe
-
-
-def _usable(exe: Path, marker: Path) -> bool:
-    """Complete and still runnable (its base interpreter may have been removed since)."""
-    if not (marker.exists() and exe.exists()):
-        return False
-    done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120, check=False)
-    return done.returncode == 0 and MELTANO_VERSION in done.stdout
-
-
-def _build_venv(target: Path) -> None:
-    uv = _uv()
-    env = _clean_env()
-    if uv:
-        _check([uv, "venv", "--python", sys.executable, str(target)], env)
-        _check(
-            [uv, "pip", "install", "--python", str(target / "bin" / "python"), f"meltano=={MELTANO_VERSION}"],
-            env,
-        )
-    else:
-        _check([sys.executable, "-m", "venv", str(target)], env)
-        _check([str(target / "bin" / "python"), "-m", "pip", "install", f"meltano=={MELTANO_VERSION}"], env)
-
-
-def _check(command: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-
-_LEAKY_PREFIXES = ("TAP_", "TARGET_", "MELTANO_", "AUTOTASK_", "XERO_")
-
-
-def _clean_env() -> dict[str, str]:
-    """This process's environment without the workspace venv and without any plugin setting."""
-    return {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME") and not k.startswith(_LEAKY_PREFIXES)
-    }
-
-
 class MeltanoProject:
-    def __init__(self, exe: Path, sandbox: Any, tmp: Path) -> None:
+    def __init__(self, exe: Path, base_env: dict[str, str], sandbox: Any, tmp: Path) -> None:
         self.exe = exe
         self.sandbox = sandbox
         self.tmp = tmp
         self.outputs: list[str] = []
-        sandbox_env = _load_sandbox_env()
-        self.env = {
-            **_clean_env(),
-            **sandbox_env.meltano_env(sandbox.info, tmp / "work"),
-            "MELTANO_PROJECT_ROOT": str(REPO),
-            "MELTANO_SYS_DIR_ROOT": str(tmp / "meltano-sys"),
-            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "MELTANO_DISABLE_TRACKING": "true",
-            "MELTANO_CLI_LOG_LEVEL": "info",
-            "NO_COLOR": "1",
-        }
+        self.env = {**base_env, **meltano_env.sandbox_settings(sandbox.info, tmp / "work")}
         self.token_store = Path(self.env["XERO_TOKEN_STORE_PATH"])
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -172,14 +72,14 @@ class MeltanoProject:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MeltanoProject]:
-    exe = _meltano_executable()
     tmp = tmp_path_factory.mktemp("meltano")
-    with launcher.running_sandbox("demo", rate_limits="off") as sb:
+    with (
+        meltano_env.meltano_project(tmp) as (exe, base_env),
+        launcher.running_sandbox("demo", rate_limits="off") as sb,
+    ):
         if not sb.info["xero"].get("tenants"):
             pytest.skip("the Xero emulator serves no tenants")
-        meltano = MeltanoProject(exe, sb, tmp)
-        meltano.run("install")
-        yield meltano
+        yield MeltanoProject(exe, base_env, sb, tmp)
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +181,7 @@ def _requirements(text: str) -> set[str]:
 
 def test_plugin_constraints_match_the_lock() -> None:
     """meltano.yml installs the plugins with uv.lock's versions; the exported file must not go stale."""
-    uv = _uv()
+    uv = meltano_env.uv()
     if uv is None:
         pytest.skip("uv is not on PATH (make test bootstraps it)")
     exported = subprocess.run(
@@ -315,7 +215,7 @@ def test_plugin_constraints_match_the_lock() -> None:
 
 
 def test_sandbox_env_refuses_a_mapping_file_for_other_tenants(tmp_path: Path) -> None:
-    helper = _load_sandbox_env()
+    helper = meltano_env.load_sandbox_env()
     info = {
         "autotask": {"username": "u", "secret": "s", "integration_code": "c", "zone_lookup_url": "http://x"},
         "xero": {
@@ -411,9 +311,9 @@ def test_payment_recorded_in_xero_reaches_autotask_paid_date(
 def test_every_meltano_output_and_file_at_rest_is_free_of_secrets(
     project: MeltanoProject, forward: subprocess.CompletedProcess[str]
 ) -> None:
-    """Outputs, and what Meltano keeps between runs (system database, state, catalogs): never a secret.
-    Meltano's per-run config files hold them by design and are deleted when the run ends; the plugin
-    virtualenvs are skipped."""
+    """Outputs, and what Meltano keeps between runs (system database, state, catalogs, job logs): never a
+    secret. Meltano's per-run config files hold them by design and are deleted when the run ends; the
+    plugin virtualenvs (links to the shared cache) are skipped."""
     assert len(project.outputs) >= 2
     for output in project.outputs:
         project.assert_no_secret(output, "meltano output")
@@ -426,3 +326,51 @@ def test_every_meltano_output_and_file_at_rest_is_free_of_secrets(
         project.assert_no_secret(path.read_bytes().decode("latin-1"), str(path))
         scanned += 1
     assert scanned >= 2, "expected at least Meltano's system database and a state file"
+    logs = [path for path in (project.tmp / "state").rglob("*") if path.is_file()]
+    assert logs, "Meltano's job logs should be in the run's own folder (XDG_STATE_HOME), not in ~/.local"
+    for path in logs:
+        project.assert_no_secret(path.read_bytes().decode("latin-1"), str(path))
+
+
+def test_plugins_come_from_the_shared_cache_without_reinstalling(project: MeltanoProject) -> None:
+    """A second project on the same checkout links the cached plugin virtualenvs instead of running
+    `meltano install` again (what makes a warm `make demo` fast)."""
+    cache = meltano_env.plugins_dir()
+    marker = cache / ".complete"
+    assert marker.read_text(encoding="utf-8") == meltano_env.plugins_fingerprint(project.exe)
+    for kind in meltano_env.PLUGIN_TYPES:
+        assert (project.tmp / "meltano-sys" / kind).resolve() == (cache / kind).resolve()
+    installed_at = marker.stat().st_mtime_ns
+    with meltano_env.meltano_project(project.tmp / "second", project.exe) as (exe, env):
+        assert exe == project.exe
+        assert env["MELTANO_SYS_DIR_ROOT"] == str(project.tmp / "second" / "meltano-sys")
+        tap = (
+            project.tmp
+            / "second"
+            / "meltano-sys"
+            / "extractors"
+            / "tap-autotask"
+            / "venv"
+            / "bin"
+            / "tap-autotask"
+        )
+        assert tap.exists()
+    assert marker.stat().st_mtime_ns == installed_at, "the plugins were reinstalled although nothing changed"
+
+
+def test_plugin_cache_fingerprint_follows_every_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies = []
+    for index, source in enumerate(meltano_env.PLUGIN_INPUTS):
+        copy = tmp_path / f"{index}-{source.name}"
+        copy.write_bytes(source.read_bytes())
+        copies.append(copy)
+    monkeypatch.setattr(meltano_env, "PLUGIN_INPUTS", tuple(copies))
+    exe = tmp_path / "meltano"
+    seen = {meltano_env.plugins_fingerprint(exe)}
+    for copy in copies:
+        copy.write_bytes(copy.read_bytes() + b"\n# changed\n")
+        seen.add(meltano_env.plugins_fingerprint(exe))
+    assert len(seen) == len(copies) + 1, "a change to one of the plugins' inputs would not reinstall them"
+    assert meltano_env.plugins_fingerprint(tmp_path / "other-meltano") not in seen
