@@ -189,6 +189,10 @@ class RoundingMapping(_Model):
     tolerance_per_line: Decimal = Field(default=Decimal("0.012"), ge=0)
     tax_type: str = "NONE"
     description: str = "Rounding adjustment"
+    # "autotask": when Xero's per-line tax rounding would sum to a TotalTax a cent or more away from the tax
+    # Autotask billed, the fewest lines carry a TaxAmount one cent from Xero's own figure so that TotalTax
+    # matches (Xero allows the override); "xero": Xero's figures, a cent may differ.
+    tax_amounts: Literal["autotask", "xero"] = "autotask"
 
 
 class CurrencyMapping(_Model):

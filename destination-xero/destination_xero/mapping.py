@@ -21,7 +21,8 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
   applies its daily rate (UNCONFIRMED semantics, our choice: never send a rate that may be relative to another
   currency);
 - rounding: Xero's total is predicted with `rounding.py`; a difference is fixed by an explicit line on the
-  declared rounding account, within the declared tolerance, else the document is rejected.
+  declared rounding account, within the declared tolerance, else the document is rejected. Before that,
+  a tax total a cent or so away from Autotask's is matched by one-cent TaxAmount overrides (`match_tax`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .rounding import (
     RoundingRefused,
     TaxComponent,
     fit_line,
+    match_tax,
     needs_unitdp4,
     predict,
     reconcile,
@@ -303,8 +305,16 @@ class Mapper:
             totals = predict(rounding_in, lat)
             r = self.m.rounding
             tolerance = r.tolerance + r.tolerance_per_line * len(rounding_in)
+            total = totals.total
+            if r.tax_amounts == "autotask":
+                taxes = match_tax(rounding_in, totals, _autotask_tax(part, credit), lat)
+                if taxes is not None:
+                    for element, tax, xero_tax in zip(lines, taxes, totals.line_taxes, strict=True):
+                        if tax != xero_tax:
+                            element["TaxAmount"] = tax
+                    total = totals.total if lat == "Inclusive" else totals.sub_total + sum(taxes, ZERO)
             try:
-                adjustment = reconcile(totals.total, target, tolerance, r.account)
+                adjustment = reconcile(total, target, tolerance, r.account)
             except RoundingRefused as exc:
                 problems.append(str(exc))
             if adjustment and lat != "NoTax":
@@ -507,3 +517,9 @@ class Mapper:
             payload=payload,
             autotask_number=code,
         )
+
+
+def _autotask_tax(part: RoutedInvoice, credit: bool) -> Decimal:
+    """The tax Autotask billed for this part: the invoice's own tax total, or its lines' when split."""
+    tax = sum((ln.tax_dollars for ln in part.lines), ZERO) if part.split else part.invoice.tax_total
+    return -tax if credit else tax

@@ -118,7 +118,8 @@ class Decision:
 
 
 # ---- normalised comparison -------------------------------------------------------------------------------
-def _norm_line(line: Mapping[str, Any]) -> tuple[Any, ...]:
+def _norm_line(line: Mapping[str, Any], with_tax: bool = False) -> tuple[Any, ...]:
+    """`with_tax`: the line we send carries a TaxAmount override, so Xero's TaxAmount must match it too."""
     tracking = frozenset(
         (str(t.get("Name", "")).casefold(), str(t.get("Option", "")).casefold())
         for t in line.get("Tracking") or []
@@ -131,7 +132,15 @@ def _norm_line(line: Mapping[str, Any]) -> tuple[Any, ...]:
         str(line.get("TaxType") or ""),
         str(line.get("ItemCode") or ""),
         tracking,
+        _dec(line.get("TaxAmount")) if with_tax else None,
     )
+
+
+def _lines_differ(want: Sequence[Mapping[str, Any]], have: Sequence[Mapping[str, Any]]) -> bool:
+    if len(want) != len(have):
+        return True
+    pairs = zip(want, have, strict=True)
+    return any(_norm_line(w, "TaxAmount" in w) != _norm_line(h, "TaxAmount" in w) for w, h in pairs)
 
 
 def diff(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
@@ -142,7 +151,7 @@ def diff(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
             continue
         have = existing.get(name)
         if name == "LineItems":
-            if [_norm_line(x) for x in want] != [_norm_line(x) for x in have or []]:
+            if _lines_differ(want, have or []):
                 changes.append(name)
         elif name in ("Date", "DueDate", "DeliveryDate"):
             if xero_date(want) != (xero_date(existing.get(f"{name}String")) or xero_date(have)):

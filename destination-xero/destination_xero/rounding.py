@@ -12,7 +12,9 @@ summed at full precision and the line's tax is rounded once.
 Autotask keeps 4 dp everywhere and rounds once per figure, so Xero's total can be a cent or more away from
 Autotask's invoiceTotal (rounded to cents, half up). `reconcile` measures that difference and returns the
 explicit rounding line to add, or refuses when the difference exceeds the declared tolerance (a wrong tax
-mapping, not rounding) or when no rounding account is declared.
+mapping, not rounding) or when no rounding account is declared. `match_tax` does the same for the tax:
+Autotask's tax total is kept by overriding the TaxAmount of the fewest lines by one cent each (Xero
+documents the override; it is the only way the tax, not just the total, can equal the invoice billed).
 """
 
 from __future__ import annotations
@@ -117,6 +119,48 @@ def predict(lines: Sequence[LineIn], line_amount_types: str) -> Totals:
     if line_amount_types == "Inclusive":
         return Totals(amounts, taxes, gross - total_tax, total_tax, gross)
     return Totals(amounts, taxes, gross, total_tax, gross + total_tax)
+
+
+def _exact_tax(amount: Decimal, components: Sequence[TaxComponent], line_amount_types: str) -> Decimal:
+    if line_amount_types == "Inclusive":
+        rate = effective_rate(components)
+        return amount * rate / (HUNDRED + rate)
+    return _exclusive_tax_exact(amount, components)
+
+
+def match_tax(
+    lines: Sequence[LineIn], totals: Totals, target_tax: Decimal, line_amount_types: str
+) -> tuple[Decimal, ...] | None:
+    """Per-line TaxAmounts that sum to `target_tax` (rounded to the cent), or None when Xero's own
+    figures already do, or when no set of one-cent moves can (a wrong tax mapping is not rounding).
+
+    Xero rounds tax per line; Autotask rounds its tax total once, so the two differ by a cent now and
+    then, and a VAT return built from Xero would then disagree with the invoice the customer received.
+    Each moved line stays within one cent of Xero's own figure, and the lines moved are those whose
+    exact tax sat nearest the other side of the rounding, i.e. where Xero's rounding lost the most.
+    """
+    if line_amount_types == "NoTax":
+        return None
+    wanted = half_up(target_tax)
+    difference = wanted - totals.total_tax
+    if difference == 0:
+        return None
+    steps = int(abs(difference) / CENT)
+    step = CENT if difference > 0 else -CENT
+    candidates = []
+    rows = zip(lines, totals.line_amounts, totals.line_taxes, strict=True)
+    for index, (line, amount, tax) in enumerate(rows):
+        if amount == 0 or not any(c.rate for c in line.components):
+            continue
+        moved = tax + step
+        if (moved < 0 < amount) or (moved > 0 > amount):
+            continue  # a tax never takes the opposite sign of its line
+        remainder = _exact_tax(amount, line.components, line_amount_types) - tax
+        candidates.append((remainder if step > 0 else -remainder, index))
+    if steps > len(candidates) or steps * CENT != abs(difference):
+        return None
+    chosen = {index for _, index in sorted(candidates, reverse=True)[:steps]}
+    return tuple(tax + step if i in chosen else tax for i, tax in enumerate(totals.line_taxes))
 
 
 class RoundingRefused(ValueError):

@@ -74,6 +74,15 @@ def test_normalised_diff_sees_no_change():
     assert decide(doc(), existing()).action == "unchanged"
 
 
+def test_a_tax_amount_override_is_compared_only_when_we_send_one():
+    line = dict(doc().payload["LineItems"][0])
+    assert diff(doc(payload={"LineItems": [{**line, "TaxAmount": D("20.00")}]}).payload, existing()) == []
+    moved = doc(payload={"LineItems": [{**line, "TaxAmount": D("20.01")}]})
+    assert diff(moved.payload, existing()) == ["LineItems"]
+    xero_other_tax = existing(LineItems=[{**existing()["LineItems"][0], "TaxAmount": D("1")}])
+    assert diff(doc().payload, xero_other_tax) == []  # no override sent: Xero's own tax is not compared
+
+
 def test_changes_are_named():
     changed = doc(payload={"DueDate": "2025-10-06", "Reference": "PO 7"})
     assert diff(changed.payload, existing()) == ["DueDate", "Reference"]

@@ -10,6 +10,7 @@ from destination_xero.rounding import (
     fit_line,
     half_up,
     line_tax,
+    match_tax,
     needs_unitdp4,
     predict,
     reconcile,
@@ -68,3 +69,36 @@ def test_reconcile():
         reconcile(D("10.00"), D("10.0150"), D("0.05"), None)
     with pytest.raises(RoundingRefused, match="check the tax mapping"):
         reconcile(D("10.00"), D("11.00"), D("0.05"), "860")
+
+
+def test_match_tax_moves_the_line_xero_rounded_down_the_most():
+    # the guide's example: Xero's tax is 11.44, a system taxing the subtotal billed 11.45; the line whose
+    # exact tax (25.63 x 15% = 3.8445) sat nearest a rounding up carries the extra cent
+    lines = [LineIn(D(1), D(a), GST15) for a in ("25.06", "25.61", "25.63")]
+    totals = predict(lines, "Exclusive")
+    assert match_tax(lines, totals, D("11.45"), "Exclusive") == (D("3.76"), D("3.84"), D("3.85"))
+    assert match_tax(lines, totals, D("11.44"), "Exclusive") is None  # already equal
+    assert match_tax(lines, totals, D("11.4449"), "Exclusive") is None  # rounds to Xero's figure
+    assert match_tax(lines, totals, D("11.48"), "Exclusive") is None  # 4 cents over 3 lines: not rounding
+    assert match_tax(lines, totals, D("11.45"), "NoTax") is None
+
+
+def test_match_tax_never_touches_untaxed_zero_or_sign_flipping_lines():
+    lines = [
+        LineIn(D(1), D("10.00"), ()),  # exempt
+        LineIn(D(0), D("5.00"), GST15),  # zero amount
+        LineIn(D(1), D("0.03"), GST15),  # tax 0.00: one cent less would be negative
+        LineIn(D(1), D("33.33"), GST15),  # tax 5.00 (4.9995)
+    ]
+    totals = predict(lines, "Exclusive")
+    assert totals.line_taxes == (D(0), D(0), D("0.00"), D("5.00"))
+    assert match_tax(lines, totals, D("4.99"), "Exclusive") == (D(0), D(0), D("0.00"), D("4.99"))
+    assert match_tax(lines, totals, D("4.98"), "Exclusive") is None  # only one line may move down
+
+
+def test_match_tax_inclusive_keeps_the_gross_and_moves_the_contained_tax():
+    lines = [LineIn(D(1), D(a), GST15) for a in ("28.82", "29.45", "29.47")]
+    totals = predict(lines, "Inclusive")
+    moved = match_tax(lines, totals, totals.total_tax - D("0.01"), "Inclusive")
+    assert moved is not None and sum(moved) == totals.total_tax - D("0.01")
+    assert sum(1 for a, b in zip(moved, totals.line_taxes, strict=True) if a != b) == 1

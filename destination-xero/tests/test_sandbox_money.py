@@ -138,5 +138,7 @@ def test_xero_total_equals_autotask_total(engines, lines, tenant, lat):
     assert decision["action"] == "create", decision
     got = XeroClient(config).get(tenant_id, "Invoices", {"InvoiceNumbers": number, "page": 1})["Invoices"]
     assert [i["Total"] for i in got] == [total.quantize(D("0.01"), ROUND_HALF_UP)]
+    tax = sum((D(x["taxDollars"]) for x in items), D(0))
+    assert [i["TotalTax"] for i in got] == [tax.quantize(D("0.01"), ROUND_HALF_UP)]
     rounding = Decimal(str(decision.get("rounding", 0)))
     assert abs(rounding) <= D("0.01") + D("0.012") * len(items)

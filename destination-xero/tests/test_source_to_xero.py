@@ -180,15 +180,16 @@ def test_created_totals_equal_autotask_to_the_cent(synced):
                 if d["key"] in batch
             }
             for inv in got["Invoices"]:
-                assert inv["Total"] == _cents(autotask[inv["InvoiceNumber"]]["invoiceTotal"]), inv[
-                    "InvoiceNumber"
-                ]
+                record = autotask[inv["InvoiceNumber"]]
+                assert inv["Total"] == _cents(record["invoiceTotal"]), inv["InvoiceNumber"]
+                assert inv["TotalTax"] == _cents(record["totalTaxValue"]), inv["InvoiceNumber"]
                 checked += 1
         for d in created:
             if d["kind"] == "credit_note":
                 where = f'CreditNoteNumber=="{d["key"]}"'
                 (note,) = client.get(tenant.tenant_id, "CreditNotes", {"where": where})["CreditNotes"]
                 assert note["Total"] == -_cents(by_id[d["autotask_id"]]["invoiceTotal"])
+                assert note["TotalTax"] == -_cents(by_id[d["autotask_id"]]["totalTaxValue"])
                 checked += 1
     assert checked > 100
 
