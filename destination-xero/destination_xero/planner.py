@@ -1,9 +1,9 @@
 """Read what Xero already holds (in batches), diff it against what we want, and decide per document.
 
 Why: reruns must converge without a local database, and calls are the cost of a sync. So every look-up is
-batched (`InvoiceNumbers=` 50 at a time, `where` ORs for credit notes and Reference, one paged listing
-for contacts, items and purchase orders), and the diff is normalised (Decimals by value, dates by calendar
-day, tracking as a set, only the elements we send) so that an unchanged rerun plans zero writes.
+batched (`InvoiceNumbers=` as many as fit the URL, `where` ORs for credit notes and Reference, one paged
+listing for contacts, items and purchase orders), and the diff is normalised (Decimals by value, dates by
+calendar day, tracking as a set, only the elements we send) so that an unchanged rerun plans zero writes.
 
 Decisions: create / update / unchanged / skipped (a void never synced) / not_changeable (Xero no longer
 lets us change it: PAID, has payments or credits, VOIDED/DELETED, BILLED) / rejected.
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pendulum
 
@@ -32,7 +33,10 @@ from .client import XeroClient
 from .config import Tenant
 from .documents import COLLECTION, ID_FIELD, NUMBER_FIELD, Document, OrgProfile
 
-LOOKUP_BATCH = 50
+# Xero refuses URLs much past 2,000 characters (about 52 GUIDs in `IDs=`): invoice numbers are short, so
+# a look-up carries as many as fit this budget of URL-encoded characters, at most LOOKUP_MAX_KEYS.
+LOOKUP_URL_BUDGET = 1500
+LOOKUP_MAX_KEYS = 200
 WHERE_BATCH = 20
 PAGE_SIZE = 1000
 PO_LOOKBACK_DAYS = 90
@@ -62,6 +66,21 @@ def xero_date(value: Any) -> str | None:
     if match:
         return pendulum.from_timestamp(int(match.group(1)) / 1000, tz="UTC").to_date_string()
     return text[:10]
+
+
+def url_batches(keys: Iterable[str], budget: int = LOOKUP_URL_BUDGET) -> Iterator[list[str]]:
+    """Comma-joined look-up values in batches whose URL-encoded length stays within `budget`."""
+    batch: list[str] = []
+    used = 0
+    for key in keys:
+        cost = len(quote(key, safe="")) + 3  # the comma, encoded
+        if batch and (used + cost > budget or len(batch) >= LOOKUP_MAX_KEYS):
+            yield batch
+            batch, used = [], 0
+        batch.append(key)
+        used += cost
+    if batch:
+        yield batch
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -326,13 +345,13 @@ def lookup_existing(
         wanted_type = {"invoice": "ACCREC", "credit_note": "ACCRECCREDIT"}.get(kind)
         records: list[dict[str, Any]] = []
         if kind == "invoice" and match_on == "number":
-            for batch in chunks(keys, LOOKUP_BATCH):
+            for batch in url_batches(keys):
                 params = {"InvoiceNumbers": ",".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
                 records.extend(client.get(tenant_id, collection, params)[collection])
         elif kind in ("invoice", "credit_note"):
             element = "Reference" if match_on == "reference" else number_field
-            for batch in chunks(keys, WHERE_BATCH):
-                where = " OR ".join(f"{element}=={_quote(k)}" for k in batch)
+            for where_batch in chunks(keys, WHERE_BATCH):
+                where = " OR ".join(f"{element}=={_quote(k)}" for k in where_batch)
                 params = {"where": where, "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
                 records.extend(client.get(tenant_id, collection, params)[collection])
         elif kind == "purchase_order":

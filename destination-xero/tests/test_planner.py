@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from destination_xero.documents import Document
-from destination_xero.planner import ContactIndex, decide, diff, fold_name, xero_date
+from destination_xero.planner import ContactIndex, decide, diff, fold_name, url_batches, xero_date
 
 D = Decimal
 
@@ -133,3 +133,13 @@ def test_contact_match_order_and_archived():
     assert index.match(rules, "AT-8", None, "acme  ltd")["ContactID"] == "1"
     assert index.match(["contact_number"], "AT-8", None, "Acme Ltd") is None
     assert index.match(rules, "AT-9", None, "Gone") is None
+
+
+def test_look_ups_fill_the_url_budget_not_a_fixed_count():
+    numbers = [f"INV-{n:06d}" for n in range(1000)]  # 10 characters + an encoded comma each
+    batches = list(url_batches(numbers, budget=1500))
+    assert [len(b) for b in batches[:2]] == [115, 115] and sum(map(len, batches)) == 1000
+    assert [n for b in batches for n in b] == numbers
+    assert all(len(",".join(b)) < 2000 for b in batches)
+    assert [len(b) for b in url_batches(["7"] * 500)] == [200, 200, 100]  # at most 200 a call
+    assert list(url_batches([])) == []

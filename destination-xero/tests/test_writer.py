@@ -191,3 +191,23 @@ def test_settings_unreadable_rejects_or_defers_without_crashing(make_config, raw
     assert [d["action"] for d in out] == ["deferred", "deferred"]
     assert calls == 2  # token + the refused Organisation call; nothing after the day limit
     assert engine.exit_code() == 2
+
+
+def test_a_long_stream_is_written_as_it_arrives_not_held_until_its_state(
+    make_config, raw_invoice, monkeypatch
+):
+    monkeypatch.setattr("destination_xero.writer.FLUSH_EVERY", 3)
+    config = make_config()
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        m.post(re.compile(f"{API}/Invoices"), json={"Invoices": []})
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        for n in range(7):
+            engine.add("invoices", raw_invoice(id=600 + n, invoiceNumber=str(2000 + n)))
+        posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
+        # two writes of 3 before any state arrived; the 7th waits for the flush the state brings
+        assert [len(json.loads(p.text)["Invoices"]) for p in posts] == [3, 3]
+        engine.flush()
+        posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
+        assert [len(json.loads(p.text)["Invoices"]) for p in posts] == [3, 3, 1]

@@ -72,11 +72,12 @@ class SyncSession:
         if spec.name == "organizational_levels":
             yield from self._read_org_levels()
             return
-        for raw in self.client.query(self._query(spec.entity, F("id").gte(0))):
+        # The same rows the invoices' look-ups need: one read serves the stream and the cache.
+        for raw in self.reference.table(spec.entity).values():
             yield project(raw, spec.name, entity=spec.entity)
 
     def _read_org_levels(self) -> Iterator[Record]:
-        for raw in self.client.query(self._query("OrganizationalLevelAssociations", F("id").gte(0))):
+        for raw in self.reference.table("OrganizationalLevelAssociations").values():
             record = project(raw, "organizational_levels", entity="OrganizationalLevelAssociations")
             for key, entity in (
                 ("organizationalLevel1", "OrganizationalLevel1s"),
