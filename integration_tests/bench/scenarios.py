@@ -1,0 +1,269 @@
+"""The benchmark's scenarios on one running sandbox: a first sync, an unchanged rerun, a rerun with 1% of
+invoices changed, and a source-only read for memory.
+
+Every call count is a difference of the sandbox's own `/__sandbox/stats` counters before and after the
+stage, so set-up calls (the 1% edits) never count against the connectors. The configs are the demo's
+(`sandbox.demo_configs`: the committed mapping and the ready line's credentials) with one addition: the
+destination paces itself by the sandbox's minute window (`xero.minute_window_seconds`), since its own
+limiter would otherwise wait real minutes against a sandbox whose limits are off or scaled.
+
+The 1% change: Autotask lets an integration write only `invoiceNumber`, `paidDate` and `webServiceDate` on
+an invoice. A payment recorded (`paidDate`) is the common month-end change and the source must see it (it
+re-reads every invoice whose paid date moved into its window); it changes nothing Xero holds on the
+invoice, so the correct number of Xero writes for it is 0, and the rerun measures the read side only.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sandbox import demo_configs
+from sandbox.demo_run import console_script
+from sandbox.launcher import RunningSandbox
+
+from . import floors
+from .measure import PipeRun, process_cpu_seconds, run_alone, run_pipe, state_file
+
+CallKey = tuple[str, str, str, str]  # (api, method, path, tenant)
+PAID_DATE = "2026-11-01"
+OFF_WINDOW_SECONDS = 0.001  # limits off: the destination's own limiter must not pace either
+
+
+def snapshot(running: RunningSandbox) -> Counter[CallKey]:
+    counts: Counter[CallKey] = Counter()
+    for api in ("xero", "autotask"):
+        for call in running.admin(api, "stats")["calls"]:
+            counts[(api, call["method"], call["path"], call["tenant"] or "")] += int(call["count"])
+    return counts
+
+
+@dataclass
+class Stage:
+    """One connector run and everything the sandbox saw during it."""
+
+    name: str
+    pipe: PipeRun
+    calls: Counter[CallKey]
+    sandbox_cpu_seconds: float
+
+    def xero_per_tenant(self) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for (api, method, path, tenant), count in self.calls.items():
+            if api != "xero" or not tenant or not path.startswith("/api.xro"):
+                continue
+            own = out.setdefault(tenant, {"calls": 0, "reads": 0, "writes": 0})
+            own["calls"] += count
+            own["reads" if method == "GET" else "writes"] += count
+        return out
+
+    def xero_endpoints(self) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (api, method, path, _), count in self.calls.items():
+            if api == "xero" and path.startswith("/api.xro"):
+                out[f"{method} {path.rsplit('/', 1)[-1]}"] += count
+        return dict(sorted(out.items()))
+
+    def autotask_calls(self) -> int:
+        return sum(n for (api, *_), n in self.calls.items() if api == "autotask")
+
+    def autotask_entities(self) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (api, _, path, _), count in self.calls.items():
+            if api == "autotask":
+                parts = path.split("/v1.0/", 1)[-1].split("/")
+                out[parts[0]] += count
+        return dict(sorted(out.items()))
+
+
+@dataclass
+class Workspace:
+    """Configs for one run, in a private temp dir (they hold the sandbox's credentials)."""
+
+    configs: demo_configs.DemoConfigs
+    root: Path
+    states: list[Path] = field(default_factory=list)
+
+
+def workspace(running: RunningSandbox, root: Path, minute_window: float) -> Workspace:
+    configs = demo_configs.write_configs(running.info, root, root)
+    destination = json.loads(configs.destination.read_text(encoding="utf-8"))
+    destination["xero"]["minute_window_seconds"] = minute_window
+    configs.destination.write_text(json.dumps(destination, indent=2), encoding="utf-8")
+    return Workspace(configs, root)
+
+
+def run_stage(
+    running: RunningSandbox,
+    work: Workspace,
+    name: str,
+    state: Path | None = None,
+    profile: Path | None = None,
+) -> Stage:
+    catalog = str(demo_configs.SOURCE_CATALOG)
+    source = [console_script("source-autotask"), "read", "--config", str(work.configs.source)]
+    source += ["--catalog", catalog] + (["--state", str(state)] if state else [])
+    destination = [console_script("destination-xero"), "write", "--config", str(work.configs.destination)]
+    destination += ["--catalog", catalog]
+    if profile is not None and profile.name.startswith("source"):
+        source = profiled(source, profile)
+    elif profile is not None:
+        destination = profiled(destination, profile)
+    before, cpu_before = snapshot(running), process_cpu_seconds(running.process.pid)
+    pipe = run_pipe(source, destination, work.root)
+    cpu = process_cpu_seconds(running.process.pid) - cpu_before
+    calls = snapshot(running)
+    calls.subtract(before)
+    stage = Stage(name, pipe, +calls, cpu)
+    problem = stage_problem(stage)
+    if problem:
+        raise RuntimeError(f"{name}: {problem}")
+    return stage
+
+
+def profiled(command: list[str], output: Path) -> list[str]:
+    """The same console script under cProfile (its file is a Python script next to the interpreter)."""
+    import sys
+
+    return [sys.executable, "-m", "cProfile", "-o", str(output), command[0], *command[1:]]
+
+
+def stage_problem(stage: Stage) -> str | None:
+    """A failed run must not be benchmarked as if it worked. Rejections are expected: the dataset holds
+    deliberate problems (exit 1 with only a 'rejected' trace is the destination's 'done, with rejections')."""
+    pipe = stage.pipe
+    if pipe.source.exit_code != 0:
+        return f"source-autotask exited {pipe.source.exit_code}: {pipe.source.stderr_tail[-600:]}"
+    rejected_only = pipe.destination.exit_code == 1 and all("rejected" in t for t in pipe.trace_errors)
+    if pipe.summary is None or (pipe.destination.exit_code != 0 and not rejected_only):
+        detail = "; ".join(pipe.trace_errors) or pipe.destination.stderr_tail[-600:]
+        return f"destination-xero exited {pipe.destination.exit_code}: {detail}"
+    return None
+
+
+def autotask_headers(running: RunningSandbox) -> dict[str, str]:
+    info = running.info["autotask"]
+    return {
+        "ApiIntegrationCode": str(info["integration_code"]),
+        "UserName": str(info["username"]),
+        "Secret": str(info["secret"]),
+        "Content-Type": "application/json",
+    }
+
+
+def pay_invoices(running: RunningSandbox, invoices: list[dict[str, Any]], share: float) -> list[int]:
+    """Record a payment (`paidDate`) on `share` of the invoices, spread evenly over the id range, through
+    the Autotask emulator's own PATCH; only open, numbered, non-voided invoices qualify."""
+    open_ones = sorted(
+        int(i["id"])
+        for i in invoices
+        if not i.get("paidDate") and not i.get("isVoided") and i.get("invoiceNumber")
+    )
+    wanted = max(1, round(len(invoices) * share))
+    step = max(1, len(open_ones) // wanted)
+    chosen = open_ones[::step][:wanted]
+    url = running.info["autotask"]["base_url"].rstrip("/") + "/v1.0/Invoices"
+    with requests.Session() as session:
+        session.headers.update(autotask_headers(running))
+        for invoice_id in chosen:
+            response = session.patch(url, json={"id": invoice_id, "paidDate": PAID_DATE}, timeout=30)
+            response.raise_for_status()
+    return chosen
+
+
+def sync_series(
+    running: RunningSandbox,
+    invoices: list[dict[str, Any]],
+    minute_window: float,
+    say: Callable[[str], None],
+    reruns: bool = True,
+    profile: Path | None = None,
+) -> list[Stage]:
+    """first sync → unchanged rerun (with the first run's state) → 1% paid → rerun, on a reset sandbox."""
+    running.reset()
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = workspace(running, Path(tmp), minute_window)
+        first = run_stage(running, work, "first", profile=profile)
+        say(f"      first sync {first.pipe.wall_seconds:.1f} s")
+        stages = [first]
+        if not reruns:
+            return stages
+        state = state_file(first.pipe.states, Path(tmp) / "state-1.json")
+        unchanged = run_stage(running, work, "unchanged", state)
+        say(f"      unchanged rerun {unchanged.pipe.wall_seconds:.1f} s")
+        paid = pay_invoices(running, invoices, 0.01)
+        state = state_file(first.pipe.states + unchanged.pipe.states, Path(tmp) / "state-2.json")
+        changed = run_stage(running, work, "changed_1pct", state)
+        changed.pipe.summary = {**(changed.pipe.summary or {}), "_edited_invoices": len(paid)}
+        say(f"      rerun with {len(paid)} invoices paid {changed.pipe.wall_seconds:.1f} s")
+        return [*stages, unchanged, changed]
+
+
+def startup(cwd: Path) -> dict[str, dict[str, float]]:
+    """Each connector's `spec` twice: the first fills the bytecode cache, the second is its start-up cost
+    (imports, nothing else), which every run pays once and which dominates at small N."""
+    out = {}
+    for name in ("source-autotask", "destination-xero"):
+        run_alone([console_script(name), "spec"], cwd)
+        result, wall, _ = run_alone([console_script(name), "spec"], cwd)
+        out[name] = {
+            "cpu_seconds": result.cpu_seconds,
+            "wall_seconds": wall,
+            "peak_rss_mb": result.peak_rss_mb,
+        }
+    return out
+
+
+def source_only(running: RunningSandbox) -> tuple[dict[str, Any], int]:
+    """`source-autotask read` alone, output counted and discarded: its memory without a destination."""
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        configs = demo_configs.write_configs(running.info, Path(tmp), Path(tmp))
+        command = [console_script("source-autotask"), "read", "--config", str(configs.source)]
+        command += ["--catalog", str(demo_configs.SOURCE_CATALOG)]
+        result, wall, lines = run_alone(command, Path(tmp))
+    if result.exit_code != 0:
+        raise RuntimeError(f"source-autotask exited {result.exit_code}: {result.stderr_tail[-600:]}")
+    figures = {
+        "cpu_seconds": result.cpu_seconds,
+        "peak_rss_mb": result.peak_rss_mb,
+        "wall_seconds": wall,
+    }
+    return figures, lines
+
+
+def floor_figures(stage: Stage, lines: int, invoices: int) -> dict[str, Any]:
+    """Calls against the floors, per Xero tenant and for Autotask. A rerun (`invoices` 0) still needs one
+    page of invoices and one of lines to learn that nothing changed."""
+    summary = stage.pipe.summary or {}
+    names = {v.get("tenant_id"): k for k, v in summary.items() if isinstance(v, dict) and v.get("tenant_id")}
+    tenants = {}
+    for tenant_id, calls in sorted(stage.xero_per_tenant().items()):
+        name = names.get(tenant_id, tenant_id)
+        documents = (summary.get(name) or {}).get("documents") or {}
+        written = floors.written_per_kind(documents)
+        documents_written = written["invoice"] + written["credit_note"] + written["purchase_order"]
+        tenants[name] = {
+            **calls,
+            "written": written,
+            "floor_issue": floors.xero_floor(documents_written, written["contact"], written["item"]),
+            "floor": floors.xero_write_floor(written),
+        }
+    reference = [e for e in stage.autotask_entities() if e not in ("Invoices", "BillingItems")]
+    return {
+        "xero": tenants,
+        "xero_endpoints": stage.xero_endpoints(),
+        "autotask": {
+            "calls": stage.autotask_calls(),
+            "floor": floors.autotask_floor(invoices, lines, [0] * len(reference)) + (0 if invoices else 2),
+            "invoices": invoices,
+            "lines": lines,
+            "reference_entities": len(reference),
+            "by_entity": stage.autotask_entities(),
+        },
+    }
