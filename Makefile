@@ -33,7 +33,7 @@ demo: sync
 	$(UV) run python -m sandbox.demo $(DEMO_ARGS)
 
 reliability: sync
-	RELIABILITY_PROFILE=full $(UV) run pytest integration_tests/tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
+	RELIABILITY_PROFILE=$${RELIABILITY_PROFILE:-full} RELIABILITY_RESULTS=1 $(UV) run pytest integration_tests/tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: sync
 	$(UV) run python -m bench $(BENCH_ARGS)

@@ -4,6 +4,10 @@ Why a fixture and not a separate runner: the scenarios are ordinary pytest tests
 `ci`, a few minutes) with the rest of the suite, and `make reliability` runs the very same tests with
 RELIABILITY_PROFILE=full (more seeds, more crash points, bigger datasets). A test records its row before it
 asserts, so a missed target still shows its measured number in the table.
+
+With RELIABILITY_RESULTS=1 (what `make reliability` sets) the rows are also merged, by area and scenario,
+into `integration_tests/reliability/results.<profile>.json` and `.md`: one area can be rerun alone (say
+after a fix) without losing the others' measured rows. A plain `make test` writes nothing.
 """
 
 from __future__ import annotations
@@ -65,8 +69,21 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.section(f"reliability ({_BOARD.profile} profile)")
     terminalreporter.write_line(_BOARD.markdown())
-    if _BOARD.full:
-        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-        payload = {"profile": _BOARD.profile, "rows": [asdict(row) for row in _BOARD.rows]}
-        (RESULTS_DIR / "results.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        (RESULTS_DIR / "results.md").write_text(_BOARD.markdown() + "\n", encoding="utf-8")
+    if os.environ.get("RELIABILITY_RESULTS") == "1":
+        _merge_results(_BOARD)
+
+
+def _merge_results(board: Scoreboard) -> None:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"results.{board.profile}.json"
+    kept: dict[tuple[str, str], Row] = {}
+    if path.exists():
+        for raw in json.loads(path.read_text(encoding="utf-8")).get("rows", []):
+            row = Row(**raw)
+            kept[(row.area, row.scenario)] = row
+    for row in board.rows:
+        kept[(row.area, row.scenario)] = row
+    merged = Scoreboard(profile=board.profile, rows=list(kept.values()))
+    payload = {"profile": board.profile, "rows": [asdict(row) for row in merged.rows]}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (RESULTS_DIR / f"results.{board.profile}.md").write_text(merged.markdown() + "\n", encoding="utf-8")
