@@ -26,6 +26,7 @@ from typing import Any
 
 from . import demo_configs, meltano_env
 from .demo_jobs import JobResult, Say, WarningRelay, marked_paid
+from .demo_run import json_tail
 from .jsonmoney import loads
 
 PROGRESS_EVERY = 50
@@ -41,16 +42,6 @@ _MILESTONES = (
     "Run completed",
 )
 _PAYLOAD_KINDS = ("summary", "decision", "event")
-
-
-def _json_tail(message: str, kind: str) -> dict[str, Any] | None:
-    if not message.startswith(kind + " {"):
-        return None
-    try:
-        value = loads(message[len(kind) + 1 :])
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 class MeltanoOutput:
@@ -103,7 +94,7 @@ class MeltanoOutput:
         if message.startswith("Beginning sync of "):
             self.say(f"    {self.tap}: {message.lower()}")
             return
-        metric = _json_tail(message, "METRIC:")
+        metric = json_tail(message, "METRIC:")
         if metric and metric.get("metric") == "record_count":
             stream = str((metric.get("tags") or {}).get("stream"))
             self.result.records[stream] += int(metric.get("value") or 0)
@@ -111,7 +102,7 @@ class MeltanoOutput:
 
     def _target(self, message: str) -> None:
         for kind in _PAYLOAD_KINDS:
-            payload = _json_tail(message, kind)
+            payload = json_tail(message, kind)
             if payload is None:
                 continue
             if kind == "summary":

@@ -46,8 +46,9 @@ class PipeResult:
     seconds: float = 0.0
 
 
-def _json_tail(message: str, kind: str) -> dict[str, Any] | None:
-    if not message.startswith(kind + " "):
+def json_tail(message: str, kind: str) -> dict[str, Any] | None:
+    """The JSON object a connector logs after a keyword (`summary {...}`, `decision {...}`), exact money."""
+    if not message.startswith(kind + " {"):
         return None
     try:
         value = loads(message[len(kind) + 1 :])
@@ -130,12 +131,12 @@ def run_pipe(
         elif kind == "LOG":
             text = str(message["log"].get("message", ""))
             level = str(message["log"].get("level", "INFO"))
-            summary = _json_tail(text, "summary")
+            summary = json_tail(text, "summary")
             if summary is not None:
                 result.summary = summary
                 continue
             for event_kind in ("decision", "event"):
-                payload = _json_tail(text, event_kind)
+                payload = json_tail(text, event_kind)
                 if payload is not None:
                     result.events.append((event_kind, payload))
                     break
