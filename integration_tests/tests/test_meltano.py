@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 import requests
 import simplejson
-
-launcher = pytest.importorskip("sandbox.launcher")
-meltano_env = pytest.importorskip("sandbox.meltano_env")
+from sandbox import launcher, meltano_env
 
 REPO = Path(__file__).resolve().parents[2]
 EXPORT = ("--format", "requirements-txt")

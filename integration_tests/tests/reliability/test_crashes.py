@@ -173,10 +173,8 @@ def test_meltano_run_killed(
 ) -> None:
     crash_sandbox.reset()
     with contextlib.ExitStack() as stack:
-        try:
-            exe, base = stack.enter_context(meltano_env.meltano_project(tmp_path / "meltano"))
-        except meltano_env.MeltanoUnavailable as exc:
-            pytest.skip(f"Meltano cannot be installed here: {exc}")
+        # No skip when Meltano cannot be installed: CI has PyPI, and a skipped crash test proves nothing.
+        exe, base = stack.enter_context(meltano_env.meltano_project(tmp_path / "meltano"))
         env = {**base, **meltano_env.sandbox_settings(crash_sandbox.info, tmp_path / "meltano-work")}
         job = MeltanoJob(crash_sandbox, exe, env, meltano_env.REPO_ROOT)
         rng = random.Random(SEED + 2)
