@@ -8,6 +8,7 @@ document goes through.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -20,6 +21,9 @@ from destination_xero.writer import Engine
 from sandbox import launcher
 from source_autotask.config import SourceConfig
 from source_autotask.sync import SyncSession
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
+from test_adapter_support import destination_config
 
 UK, AU, US = "Northwind MSP Ltd", "Northwind MSP Pty Ltd", "Northwind MSP Inc"
 
@@ -58,83 +62,16 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 
 def _config(sb: Any, tmp: Path) -> Config:
-    x = sb.info["xero"]
-    ids = {t["name"]: t["tenant_id"] for t in x["tenants"]}
-    udf = "Xero Organisation"
-    return load_config(
-        {
-            "auth": {
-                "type": "refresh_token",
-                "client_id": x["client_id"],
-                "client_secret": x["client_secret"],
-                "refresh_token": x["refresh_token"],
-                "token_store_path": str(tmp / "token.json"),
-            },
-            "xero": {"api_url": x["api_url"], "identity_url": x["identity_url"]},
-            "rejected_records_path": str(tmp / "rejected.jsonl"),
-            "mappings": {
-                "accounts": {"default": "200", "by_billing_item_type": {"Labor": "210"}, "purchase": "300"},
-                "rounding": {"account": "860"},
-                "branding": {
-                    "by_template": {
-                        "Managed Services Invoice": "Managed Services Invoice",
-                        "Project Invoice": "Project Invoice",
-                    },
-                    "default": "Standard",
-                },
-                "tracking": [{"category": "Line of Business", "source": "line_of_business"}],
-            },
-            "tenants": [
-                {
-                    "tenant_id": ids[UK],
-                    "name": UK,
-                    "route": {"default": True, "company_udf": {"name": udf, "values": ["UK"]}},
-                    "mappings": {
-                        "tax": {
-                            "by_region": {
-                                "UK VAT": "OUTPUT2",
-                                "EU Reverse Charge": "ECZROUTPUTSERVICES",
-                                "Tax Exempt": "EXEMPTOUTPUT",
-                            },
-                            "by_region_category": {"UK VAT / Non-Taxable": "EXEMPTOUTPUT"},
-                            "exempt": "EXEMPTOUTPUT",
-                            "purchase": "INPUT2",
-                        }
-                    },
-                },
-                {
-                    "tenant_id": ids[AU],
-                    "name": AU,
-                    "route": {"company_udf": {"name": udf, "values": ["AU"]}},
-                    "mappings": {
-                        "tax": {
-                            "by_region": {"Australia GST": "OUTPUT", "Tax Exempt": "EXEMPTOUTPUT"},
-                            "by_region_category": {"Australia GST / Non-Taxable": "EXEMPTOUTPUT"},
-                            "exempt": "EXEMPTOUTPUT",
-                            "purchase": "INPUT",
-                        },
-                        "rounding": {"account": "860", "tax_type": "BASEXCLUDED"},
-                    },
-                },
-                {
-                    "tenant_id": ids[US],
-                    "name": US,
-                    "route": {"company_udf": {"name": udf, "values": ["US"]}},
-                    "mappings": {
-                        "tax": {
-                            "by_region": {"California": "NONE", "Tax Exempt": "EXEMPTOUTPUT"},
-                            "by_region_category": {
-                                "California / Hardware": "TAX001",
-                                "California / Software & Licences": "TAX001",
-                            },
-                            "exempt": "EXEMPTOUTPUT",
-                            "purchase": "INPUT",
-                        }
-                    },
-                },
-            ],
-        }
-    )
+    """The adapter tests' three-organisation config, with branding themes by invoice template and the
+    token kept in a store (the core is driven directly here, not through an adapter)."""
+    config = destination_config(sb.info, tmp)
+    config["auth"]["token_store_path"] = str(tmp / "token.json")
+    config["mappings"].pop("items")
+    config["mappings"]["branding"] = {
+        "by_template": {name: name for name in ("Managed Services Invoice", "Project Invoice")},
+        "default": "Standard",
+    }
+    return load_config(config)
 
 
 def _cents(value: Any) -> Decimal:
