@@ -5,7 +5,9 @@ connection and a new thread, and the sandbox tops out at a few hundred calls a s
 connectors it is meant to measure. This server keeps connections open (a thread per connection, as
 clients with a connection pool expect), reads bodies by Content-Length or chunked encoding, and hands a
 plain WSGI environ to the app. The app also gets the raw socket (`sandbox.socket`), which is how the
-`reset` fault drops a connection without answering.
+`reset` fault drops a connection without answering. The few answers this layer writes itself (413, and
+500 when the app crashes) date their `Date` header from the clock it is given, the sandbox clock, so
+every response of the sandbox agrees on what time it is.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +36,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` of answers written here (send_error), from the sandbox clock."""
+        return super().date_time_string(self.server.clock() if timestamp is None else timestamp)
 
     def handle_one_request(self) -> None:
         try:
@@ -146,10 +153,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], app: WsgiApp) -> None:
+    def __init__(self, address: tuple[str, int], app: WsgiApp, clock: Callable[[], float]) -> None:
         self.app = app
+        self.clock = clock
         super().__init__(address, _Handler)
 
 
-def make_keepalive_server(host: str, port: int, app: WsgiApp) -> ThreadingHTTPServer:
-    return _Server((host, port), app)
+def make_keepalive_server(
+    host: str, port: int, app: WsgiApp, clock: Callable[[], float] = time.time
+) -> ThreadingHTTPServer:
+    return _Server((host, port), app, clock)

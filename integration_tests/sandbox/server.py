@@ -2,7 +2,13 @@
 
 Each emulator is an `ApiApp` that turns a werkzeug `Request` into a `Response`; this module wraps it with
 what every sandbox server has in common: `/__sandbox/{stats,requests,reset,faults,clock}`, seeded faults,
-the request log, and a real threaded HTTP/1.1 server bound to 127.0.0.1 only.
+the request log, and a real threaded HTTP/1.1 server bound to 127.0.0.1 only. Any other
+`/__sandbox/{action}` goes to the app's own `admin` hook (Autotask's `rows`, for instance), so
+app-specific test controls live with the app they drive.
+
+Every response, API or admin, carries a `Date` header (RFC 7231 IMF-fixdate, always GMT) read from the
+shared sandbox clock, as both vendors' web servers send one: a connector may take it as the server's
+"now", and advancing the clock (`POST /__sandbox/clock`) moves it with everything else.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from werkzeug.exceptions import BadRequest
+from werkzeug.http import http_date
 from werkzeug.wrappers import Request, Response
 
 from . import jsonmoney
@@ -53,6 +60,13 @@ class ApiApp(Protocol):
         """Back to the loaded dataset."""
         ...
 
+    def admin(self, action: str, request: Request) -> Response | None:
+        """An app-specific `/__sandbox/{action}`; None when the app has no such action.
+
+        Raising ValueError or TypeError answers 400 `{"error": message}`, like the shared admin calls.
+        """
+        ...
+
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
@@ -79,7 +93,7 @@ class SandboxServer:
         self.policy = policy
         self.recorder = Recorder()
         self.faults = FaultInjector(faults or FaultConfig())
-        self._server = make_keepalive_server("127.0.0.1", port, self._wsgi)
+        self._server = make_keepalive_server("127.0.0.1", port, self._wsgi, clock=clock.time)
         self._thread: threading.Thread | None = None
 
     @property
@@ -106,8 +120,9 @@ class SandboxServer:
         request = Request(environ)
         if request.path.startswith(ADMIN_PREFIX):
             response = self._admin(request)
-            return response(environ, start_response)
-        response = self._call_api(request, environ)
+        else:
+            response = self._call_api(request, environ)
+        response.headers["Date"] = http_date(self.clock.time())
         return response(environ, start_response)
 
     def _call_api(self, request: Request, environ: dict[str, Any]) -> Response:
@@ -168,6 +183,9 @@ class SandboxServer:
                 return json_response(
                     {"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()}
                 )
+            own = self.app.admin(action, request)
+            if own is not None:
+                return own
         except (ValueError, TypeError, BadRequest) as exc:
             return json_response({"error": str(exc)}, status=400)
         return json_response({"error": f"unknown admin call {request.method} {request.path}"}, status=404)

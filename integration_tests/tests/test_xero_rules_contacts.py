@@ -114,3 +114,41 @@ def test_contact_number_change_shows_in_invoice_filters(xero: XeroClient) -> Non
     listed = loads(xero.get("Invoices", where='Contact.ContactNumber=="AT-200"'))["Invoices"]
     assert SEEDED_INVOICE_ID in {i["InvoiceID"] for i in listed}
     assert loads(xero.get("Invoices", where='Contact.ContactNumber=="AT-100"'))["Invoices"] == []
+
+
+# --------------------------------------------------------------------------- Name length (UTF-16)
+
+GRIN = "\N{GRINNING FACE}"  # outside the BMP: two UTF-16 code units, as Xero (.NET, nvarchar) counts it
+
+
+@pytest.mark.parametrize("name", ["N" * 256, GRIN * 128, "N" * 254 + GRIN, " " + "N" * 255])
+def test_contact_name_over_255_is_refused_per_element(xero: XeroClient, name: str) -> None:
+    response = xero.put("Contacts", {"Contacts": [{"Name": name, "ContactNumber": "LONG-1"}]})
+    assert response.status_code == 400
+    body = loads(response)
+    assert (body["ErrorNumber"], body["Type"], body["Message"]) == (
+        10,
+        "ValidationException",
+        "A validation exception occurred",
+    )
+    [element] = body["Elements"]
+    assert element["Name"] == name
+    assert element["HasValidationErrors"] is True
+    assert element["ValidationErrors"] == [{"Message": "Contact Name cannot be more than 255 characters."}]
+    assert loads(xero.get("Contacts", where='ContactNumber=="LONG-1"'))["Contacts"] == []
+
+
+@pytest.mark.parametrize("name", ["N" * 255, GRIN * 127 + "N", "Ä" * 255])
+def test_contact_name_of_255_is_accepted(xero: XeroClient, name: str) -> None:
+    assert ok(write_one(xero, "Contacts", {"Name": name}))["Name"] == name
+
+
+def test_long_name_is_refused_on_rename_and_on_a_contact_made_by_an_invoice(xero: XeroClient) -> None:
+    renamed = write_one(xero, "Contacts", {"Name": GRIN * 128}, "POST", f"Contacts/{GLOBEX_ID}")
+    assert errors_of(renamed) == ["Contact Name cannot be more than 255 characters."]
+    assert one(xero, "Contacts", GLOBEX_ID)["Name"] == "Globex"
+    line = {"Description": "Support", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200"}
+    element = write_one(
+        xero, "Invoices", {"Type": "ACCREC", "Contact": {"Name": "Q" * 256}, "LineItems": [line]}
+    )
+    assert errors_of(element) == ["Contact Name cannot be more than 255 characters."]

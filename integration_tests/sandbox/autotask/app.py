@@ -27,6 +27,9 @@ Choices where the sources are unconfirmed:
 - `POST /{Entity}` (create) is 405 where the swagger has no create operation; where it has one, the
   sandbox answers 500 (it does not emulate creating records, and no connector should). DELETE is 405 on
   every emulated entity (the swagger has no DELETE for any of them).
+
+Test control (not part of the emulated API): `POST /__sandbox/rows` edits or inserts rows as a person in
+the Autotask UI would; the contract is in admin_rows.py.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from ..clock import SandboxClock
 from ..credentials import AutotaskCredentials
 from ..ratelimits import RateLimitPolicy
 from ..server import CallContext, json_response
-from . import metadata
+from . import admin_rows, metadata
 from .catalog import CHILDREN, ENTITIES, EntityDef, entity
 from .errors import AutotaskError, RouteError, method_not_allowed, not_found
 from .limits import HOURLY_THRESHOLD, THRESHOLD_TIMEFRAME_MINUTES, AutotaskLimits, ThrottleError
@@ -116,6 +119,12 @@ class AutotaskApp:
     def reset(self) -> None:
         self.db.reset()
         self.limits.reset()
+
+    def admin(self, action: str, request: Request) -> Response | None:
+        if action == "rows" and request.method == "POST":
+            body = admin_rows.parse_body(request.get_data())
+            return json_response(admin_rows.apply_rows(self.db, body, self.clock))
+        return None
 
     # --- routing -----------------------------------------------------------------------------------------
 

@@ -3,8 +3,12 @@
 Reads take no lock: a record is never mutated in place, an update swaps in a new `Record` object, so a
 concurrent query sees either the old or the new row, never half of each. Writes are serialised per table.
 Indexes exist for the id order (bisect for paging and id ranges) and, built on first use, for equality on
-the integer fields a write can never change (references such as `invoiceID`), which is what the
+the integer fields an API write can never change (references such as `invoiceID`), which is what the
 connectors' bulk look-ups (`invoiceID in [...]`) hit.
+
+The test-only admin write (`upsert`, behind `POST /__sandbox/rows`) may change any field and insert rows,
+so it replaces the id list with a new one (a reader keeps the list it started with) and drops the
+equality indexes, which are rebuilt on the next look-up.
 """
 
 from __future__ import annotations
@@ -87,6 +91,27 @@ class Table:
         self.ids: list[int] = sorted(loaded)
         self._indexes: dict[str, dict[int, list[int]]] = {}
 
+    def convert(self, key: str, raw: Any) -> tuple[str, Any]:
+        """(canonical field name, stored value) for one dataset-style field; ValueError names the problem."""
+        found = self._loaders.get(key)
+        if found is None:
+            fdef = self.entity.field(key)
+            if fdef is None:
+                raise ValueError(f"dataset: {self.entity.name} has no field {key!r}")
+            found = self._loaders[key] = (fdef.name, loader(fdef))
+        name, convert = found
+        try:
+            return name, None if raw is None else convert(raw)
+        except ValueProblem as exc:
+            raise ValueError(f"dataset: {self.entity.name}.{name}: {exc}") from exc
+
+    def new_record(self, row: dict[str, Any]) -> Record:
+        """A row exactly as the dataset loader would build it (fields left out are null)."""
+        udf_names = {n.lower(): n for n in self.udf_names}
+        record = self._load(row, self.has_udfs, udf_names)
+        self.udf_names = list(udf_names.values())
+        return record
+
     def _load(self, row: dict[str, Any], has_udfs: bool, udf_names: dict[str, str]) -> Record:
         entity = self.entity
         loaders = self._loaders
@@ -96,10 +121,9 @@ class Table:
             if found is None:
                 if key == "userDefinedFields":
                     continue
-                fdef = entity.field(key)
-                if fdef is None:
-                    raise ValueError(f"dataset: {entity.name} has no field {key!r}")
-                found = loaders[key] = (fdef.name, loader(fdef))
+                name, value = self.convert(key, raw)
+                values[name] = value
+                continue
             name, convert = found
             try:
                 values[name] = None if raw is None else convert(raw)
@@ -130,11 +154,15 @@ class Table:
         rows = self.rows
         if before is not None:
             for position in range(bisect.bisect_left(ids, before) - 1, -1, -1):
-                yield rows[ids[position]]
+                record = rows.get(ids[position])
+                if record is not None:  # a row an admin reset removed while this scan ran
+                    yield record
             return
         start = 0 if after is None else bisect.bisect_right(ids, after)
         for position in range(start, len(ids)):
-            yield rows[ids[position]]
+            record = rows.get(ids[position])
+            if record is not None:
+                yield record
 
     def id_range(self, low: int | None, high: int | None) -> list[int]:
         """Ids within [low, high] (either bound optional), in order."""
@@ -177,9 +205,25 @@ class Table:
             self.rows[record_id] = record
             return record
 
+    def upsert(self, records: list[Record]) -> tuple[int, int]:
+        """Store whole records by id (replace or insert); (updated, inserted). Admin writes only."""
+        with self._lock:
+            rows = dict(self.rows)
+            updated = sum(1 for record in records if record.id in rows)
+            for record in records:
+                rows[record.id] = record
+            # Rows before ids: a reader takes the id list first, so every id it sees has its row.
+            self.rows = rows
+            if updated < len(records):
+                self.ids = sorted(rows)
+            self._indexes = {}
+            return updated, len(records) - updated
+
     def reset(self) -> None:
         with self._lock:
             self.rows = dict(self._original)
+            self.ids = sorted(self._original)
+            self._indexes = {}
 
 
 def rows_list(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

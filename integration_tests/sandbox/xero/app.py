@@ -17,7 +17,9 @@ Choices where the sources are silent (UNCONFIRMED; documented in the modules tha
   as the web server in front of Xero answers (it is why `IDs=` fails past about 52 GUIDs);
 - answers are XML unless the request accepts JSON (Xero's documented default; see platform_xml);
 - injected faults: 429 is a minute-limit refusal with `Retry-After: 1`; 500 is problem JSON; 503 is the
-  plain-text "The Organisation is offline".
+  plain-text "The Organisation is offline";
+- a write storing a date before 1753-01-01 (SQL Server's datetime range) answers 500 and writes
+  nothing (date_range.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from ..credentials import XeroCredentials
 from ..ratelimits import RateLimitPolicy
 from ..server import CallContext
 from . import http_errors
+from .date_range import unstorable_date
 from .identity import AccessCheck, Identity, OAuthError
 from .limits import Admission, XeroLimits
 from .platform_idempotency import MAX_KEY_LENGTH, IdempotencyStore
@@ -156,6 +159,11 @@ class XeroApp:
         self.identity.reset()
         self.limits.reset()
         self.idempotency.reset()
+
+    def admin(self, action: str, request: Request) -> Response | None:
+        """No Xero-specific admin calls: tests change Xero's books through its own API."""
+        del action, request
+        return None
 
     def _load_books(self) -> None:
         from .book import Book
@@ -489,6 +497,8 @@ class XeroApp:
             ctx.log_body = body
             try:
                 elements = book.check_body(endpoint, body)
+                if unstorable_date(COLLECTION_MODELS.get(endpoint, ""), elements) is not None:
+                    return http_errors.internal_error()
                 results = book.write(
                     endpoint,
                     elements,
@@ -544,6 +554,8 @@ class XeroApp:
             ctx.log_body = body
             try:
                 elements = book.check_body("Allocations", body)
+                if unstorable_date("Allocation", elements) is not None:
+                    return http_errors.internal_error()
                 results = book.allocate(credit_note_id, elements, all_or_nothing=summarize)
             except PostDataInvalid as exc:
                 return http_errors.post_data_invalid(exc.message)

@@ -3,6 +3,11 @@
 Why shared: the same reference checks (does this AccountCode exist and is it usable, is this TaxType
 active and allowed on that account, is this currency enabled) apply to invoice lines, credit notes,
 purchase orders, items and payments, and must give the same wording everywhere.
+
+Lengths are counted as Xero counts them: Xero is .NET over SQL Server, where `string.Length` and
+`nvarchar(n)` both count UTF-16 code units, so a character outside the Basic Multilingual Plane (an
+emoji, many CJK extension characters) counts twice. A 255-character limit therefore refuses 128 emoji
+even though Python's `len` says 128.
 """
 
 from __future__ import annotations
@@ -38,8 +43,13 @@ BLOCKED_SYSTEM_ACCOUNTS = frozenset(
 )
 
 
+def utf16_length(text: str) -> int:
+    """The length .NET and SQL Server see: UTF-16 code units (an astral character is two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def too_long(value: Any, limit: int) -> bool:
-    return value is not None and len(str(value)) > limit
+    return value is not None and utf16_length(str(value)) > limit
 
 
 def decimal_places(value: Decimal) -> int:

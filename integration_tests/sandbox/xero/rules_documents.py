@@ -16,6 +16,13 @@ Choices (UNCONFIRMED in the sources; each makes a sloppy client fail here rather
   its own examples send one); POST with an unknown ID is an error;
 - `"LineItems": []` on an update means "lines not sent" (the SDKs always serialise empty lists), not
   "delete every line";
+- an update without LineItems leaves the lines exactly as they are stored, as Xero does: no
+  re-pricing, so TaxAmount overrides, 4-dp unit amounts written with `unitdp=4` (the update need not
+  repeat it), and lines coded to what has since been archived all stay, and so do the totals. Only a
+  LineAmountTypes change re-prices the stored lines (the same amounts read the other way; overrides
+  kept, unit amounts at the precision they were stored with), and approving (SUBMITTED/AUTHORISED)
+  still needs an account on every line with an amount;
+- Url (invoices only; credit notes and purchase orders have no such element) follows rules_url.py;
 - a Contact given by Name (no ContactID) uses the ACTIVE contact of that name (case-insensitive) or,
   if there is none, **creates** the contact; by ContactNumber it uses that contact, and an unknown
   ContactNumber without a Name is "Contact Name cannot be empty."; an archived contact cannot be used;
@@ -47,7 +54,8 @@ from . import wire
 from .book import ZERO_GUID, Outcome, key_of
 from .rounding import ZERO, Totals, round_money
 from .rules_common import check_lock, contact_ref, currency_ok, currency_rate, too_long
-from .rules_lines import LineContext, price_lines, reprice_input
+from .rules_lines import LineContext, kept_line_errors, price_lines, reprice_input
+from .rules_url import url_errors
 
 if TYPE_CHECKING:
     from .book import Book
@@ -359,6 +367,8 @@ def _finish(
         errors.append("DeliveryInstructions cannot be more than 500 characters.")
     if too_long(doc.get("Reference"), 255):
         errors.append("Reference cannot be more than 255 characters.")
+    if spec.collection == "Invoices" and "Url" in sent:
+        errors.extend(url_errors(sent["Url"]))
 
     # Number.
     _number(book, spec, existing, doc, kind, errors)
@@ -373,8 +383,9 @@ def _finish(
     )
     if spec.collection == "PurchaseOrders":
         ctx = LineContext(spec.noun, False, True, status in ("SUBMITTED", "AUTHORISED"))
-    if existing is not None and status in ("DELETED", "VOIDED") and not sent.get("LineItems"):
-        # Cancelling keeps the document as it was: no re-pricing against settings that may have changed.
+    lines_sent = bool(sent.get("LineItems"))
+    if existing is not None and not lines_sent and lat == str(existing.get("LineAmountTypes") or "Exclusive"):
+        # No lines sent: Xero leaves them exactly as stored (overrides, precision, totals and all).
         priced = list(existing.get("LineItems") or [])
         totals = Totals(
             existing["SubTotal"],
@@ -382,8 +393,12 @@ def _finish(
             existing["Total"],
             existing.get("TotalDiscount") or ZERO,
         )
+        if status != previous:
+            errors.extend(kept_line_errors(priced, ctx))
     else:
-        priced, totals, line_errors = price_lines(book, lines, lat, unitdp, ctx)
+        # Stored lines re-read under new LineAmountTypes keep the unit precision they were stored with.
+        line_unitdp = unitdp if existing is None or lines_sent else 4
+        priced, totals, line_errors = price_lines(book, lines, lat, line_unitdp, ctx)
         errors.extend(line_errors)
     doc["LineItems"] = priced
     doc["SubTotal"], doc["TotalTax"], doc["Total"] = totals.sub_total, totals.total_tax, totals.total

@@ -61,6 +61,21 @@ class LineContext:
     require_account: bool
 
 
+MISSING_ACCOUNT = (
+    "An AccountCode must be specified for every line item with an amount on a submitted or approved document."
+)
+
+
+def kept_line_errors(lines: list[dict[str, Any]], ctx: LineContext) -> list[str]:
+    """What a status change asks of stored lines an update leaves as they are (no re-pricing)."""
+    if not ctx.require_account:
+        return []
+    for line in lines:
+        if (line.get("LineAmount") or ZERO) != ZERO and not line.get("AccountID"):
+            return [MISSING_ACCOUNT]
+    return []
+
+
 def price_lines(
     book: Book,
     lines: list[dict[str, Any]],
@@ -192,10 +207,7 @@ def price_line(
         and account is None
         and not any("Account" in e for e in errors)
     ):
-        errors.append(
-            "An AccountCode must be specified for every line item with an amount on a submitted or "
-            "approved document."
-        )
+        errors.append(MISSING_ACCOUNT)
     return out
 
 

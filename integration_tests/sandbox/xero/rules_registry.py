@@ -1,8 +1,9 @@
 """Which rule handles an element of which collection (the Book's write dispatch).
 
 Why a registry: the Book stays ignorant of per-collection rules, and each rule module can be read (and
-tested) on its own. Settings collections other than Currencies (Accounts, TaxRates, ...) are read-only in
-this sandbox: the connectors never write them, and an accepted write would hide a bug.
+tested) on its own. Settings collections other than Currencies and TaxRates (Accounts, ...) are read-only
+in this sandbox: the connectors never write them, and an accepted write would hide a bug. TaxRates are
+written by the admin's fix after a tax rejection (rules_tax_rates.py).
 """
 
 from __future__ import annotations
@@ -41,4 +42,8 @@ def rule_for(book: Book, collection: str, *, method: str, unitdp: int, path_id: 
         from .rules_settings import currency_rule
 
         return lambda element: currency_rule(book, element, method=method)
+    if collection == "TaxRates":
+        from .rules_tax_rates import tax_rate_rule
+
+        return lambda element: tax_rate_rule(book, element, method=method)
     return lambda element: Outcome().fail(f"The sandbox does not accept writes to {collection}.")
