@@ -14,6 +14,13 @@ with `page` at Xero's largest page size (1000) until a short page. Xero's bound 
 so the record at the bookmark is read again: the destination is idempotent, so that costs nothing.
 State per stream and tenant: `{"<tenant_id>": {"UpdatedDateUTC": "<iso>"}}`, advanced after each page.
 
+Clock: a read starts at Xero's time, the `Date` header of the first response of the session (the token
+call the first page needs anyway, made up front; the local UTC time when there is no such header). No
+bookmark passes that start: a record stamped later (Xero's clock was ahead, or it changed while the sync
+ran) is emitted but kept out of the bookmark, so it is read again next sync; one stamped beyond Xero's own
+clock is warned about by name. A saved bookmark after the start (an older version could write one) is not
+trusted: that tenant is read again from `start_date`, with a warning.
+
 Calls go through destination-xero's `XeroClient` (OAuth2 with the persisted token store, the per-tenant
 limiter, retries). That client has no way to pass request headers yet, so `HeaderSession` adds
 `If-Modified-Since` to the Accounting calls made inside `HeaderSession.extra(...)` (thread-local); the gap
@@ -36,16 +43,20 @@ import pendulum
 import requests
 from destination_xero.client import XeroClient
 from destination_xero.tokens import TokenStore
+from source_autotask.clock import ServerClock
 
 from .config import SourceConfig
 from .numbering import autotask_number
-from .records import iso, parse_moment
+from .records import RecordError, iso, parse_moment
 from .schemas import SCHEMAS
 
 LOGGER = logging.getLogger("reverse_payments")
 STREAMS = ("payments", "invoices")
 CURSOR = "UpdatedDateUTC"
 MAX_PAGES = 100_000
+# A stamp this far past Xero's clock is taken for a change made during the sync, a later one is warned.
+FUTURE_MARGIN_MINUTES = 5
+MAX_LATE_REPORTS = 20
 _DATE_FIELDS = {
     "Date",
     "DueDate",
@@ -63,6 +74,7 @@ class HeaderSession(requests.Session):
     def __init__(self) -> None:
         super().__init__()
         self._local = threading.local()
+        self.clock = ServerClock()
 
     @contextlib.contextmanager
     def extra(self, headers: Mapping[str, str]) -> Iterator[None]:
@@ -77,7 +89,9 @@ class HeaderSession(requests.Session):
         extra = getattr(self._local, "headers", None)
         if extra and "/api.xro/" in str(url):
             kwargs["headers"] = {**(kwargs.get("headers") or {}), **extra}
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        self.clock.observe(response.headers)
+        return response
 
 
 def clean(value: Any, key: str = "") -> Any:
@@ -102,6 +116,19 @@ class PaymentsReader:
         if client is not None and isinstance(client.session, HeaderSession):
             self.session = client.session
         self.counts: dict[str, int] = dict.fromkeys(STREAMS, 0)
+        self._late_reports = 0
+
+    def start_time(self) -> pendulum.DateTime:
+        """Xero's time at the session's first response. Asked before any call, it gets the access token
+        now (the first page would get it anyway), so that the time is Xero's and not the local clock's."""
+        clock = self.session.clock
+        if clock.started is None and self.client.session is self.session:
+            self.client.auth.access_token()
+        if clock.started is None:  # no response came through this session: the local clock
+            clock.observe({})
+        started = clock.started
+        assert started is not None
+        return started
 
     def read(
         self, stream: str, state: Mapping[str, Any], tenant_ids: Collection[str] | None = None
@@ -112,9 +139,12 @@ class PaymentsReader:
         if stream not in STREAMS:
             raise ValueError(f"unknown stream {stream}")
         current: dict[str, Any] = {k: dict(v) for k, v in (state or {}).items() if isinstance(v, Mapping)}
+        start = self.start_time()
         for tenant in self.config.tenants:
             if tenant_ids is not None and tenant.tenant_id not in tenant_ids:
                 continue
+            if self._trusted(stream, tenant.name, current.get(tenant.tenant_id), start) is None:
+                current.pop(tenant.tenant_id, None)
             since = self._since(current.get(tenant.tenant_id))
             fields = SCHEMAS[stream]["properties"]
             for page in self._pages(stream, tenant.tenant_id, since):
@@ -122,7 +152,9 @@ class PaymentsReader:
                 for raw in page:
                     record = {k: v for k, v in clean(raw).items() if k in fields}
                     moment = parse_moment(record.get(CURSOR), CURSOR)
-                    if moment is not None and (newest is None or moment > newest):
+                    if moment is not None and moment > start:
+                        self._report_late(stream, tenant.name, record, moment, start)
+                    elif moment is not None and (newest is None or moment > newest):
                         newest = moment
                     if stream == "invoices" and not self._ours(tenant.tenant_id, record):
                         continue
@@ -134,6 +166,69 @@ class PaymentsReader:
                     if old is None or newest > old:
                         current[tenant.tenant_id] = {CURSOR: iso(newest)}
                 yield None, current
+        if self._late_reports > MAX_LATE_REPORTS:
+            LOGGER.warning(
+                "%s: %d records in all were stamped after the start of this sync and kept out of the "
+                "bookmark (the first %d are named above)",
+                stream,
+                self._late_reports,
+                MAX_LATE_REPORTS,
+            )
+        self._late_reports = 0
+
+    def _trusted(
+        self, stream: str, tenant: str, tenant_state: Mapping[str, Any] | None, start: pendulum.DateTime
+    ) -> Mapping[str, Any] | None:
+        """The tenant's saved bookmark, or None when it cannot be right: after Xero's clock, or no date."""
+        value = (tenant_state or {}).get(CURSOR)
+        if not value:
+            return tenant_state
+        try:
+            saved = parse_moment(value, CURSOR)
+        except RecordError:
+            saved, why = None, f"{str(value)[:40]!r} is not a date"
+        else:
+            if saved is not None and saved <= start:
+                return tenant_state
+            why = f"{value} is later than Xero's clock at the start of this sync ({iso(start)})"
+        LOGGER.warning(
+            "%s, %s: the saved %s bookmark %s, so it cannot be trusted; reading again from %s",
+            stream,
+            tenant,
+            CURSOR,
+            why,
+            f"start_date {self.config.start_date}" if self.config.start_date else "the beginning",
+        )
+        return None
+
+    def _report_late(
+        self,
+        stream: str,
+        tenant: str,
+        record: Mapping[str, Any],
+        moment: pendulum.DateTime,
+        start: pendulum.DateTime,
+    ) -> None:
+        self._late_reports += 1
+        if self._late_reports > MAX_LATE_REPORTS:
+            return
+        key = "PaymentID" if stream == "payments" else "InvoiceNumber"
+        what = f"{stream[:-1]} {record.get(key) or record.get('InvoiceID')} ({tenant})"
+        if moment > self.session.clock.latest().add(minutes=FUTURE_MARGIN_MINUTES):
+            LOGGER.warning(
+                "%s: %s %s is in the future; kept out of the bookmark, re-read every sync",
+                what,
+                CURSOR,
+                iso(moment),
+            )
+        else:
+            LOGGER.info(
+                "%s: %s %s is after this sync started (%s); kept out of the bookmark, read again next sync",
+                what,
+                CURSOR,
+                iso(moment),
+                iso(start),
+            )
 
     def _ours(self, tenant_id: str, record: Mapping[str, Any]) -> bool:
         if not self.config.only_autotask_invoices:

@@ -5,18 +5,33 @@ Decimal is handed over as the float whose shortest representation is the same de
 shortest form, so `52.7775` reaches the output as the JSON number `52.7775`). That is exact for up to 15
 significant digits, which covers every Autotask amount (4 decimals); a value that would not survive
 exactly fails the sync with an error naming the stream and record instead of being rounded.
+
+Input files: config, catalog and state may start with a UTF-8 byte-order mark. A config that is not JSON
+stops with one line saying so. A state file that is not JSON, or a stream's entry that is not a state
+message, is reported once and that stream (or every stream) is read as if it had no state; the legacy
+Airbyte shape `{"<stream>": {...}}` is read as per-stream state. `--debug` output stays valid Airbyte
+messages (debug lines are LOG messages at level DEBUG).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from decimal import Decimal
 from typing import Any
 
 from airbyte_cdk.entrypoint import launch
-from airbyte_cdk.models import ConnectorSpecification, FailureType, SyncMode  # type: ignore[attr-defined]
+from airbyte_cdk.models import (  # type: ignore[attr-defined]
+    AirbyteStateMessage,
+    AirbyteStateMessageSerializer,
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteCatalogSerializer,
+    ConnectorSpecification,
+    FailureType,
+    SyncMode,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -24,8 +39,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from .check import check
 from .config import SourceConfig
 from .errors import AutotaskError, RecordError
+from .files import UnreadableFile, read_json
 from .schemas import load_schema
 from .spec import CONFIG_SCHEMA
+from .state import checked_state, refusal, shown
 from .streams.specs import STREAMS, StreamSpec, SyncKind
 from .sync import SyncSession
 
@@ -136,7 +153,90 @@ class AutotaskIncrementalStream(AutotaskStream, CheckpointMixin):
         self._state_in = dict(value or {})
 
 
+def state_messages(raw: Any, where: str) -> list[AirbyteStateMessage]:
+    """The per-stream state messages of a state file's content; what cannot be one is reported, skipped."""
+    if isinstance(raw, Mapping) and "type" not in raw:  # the legacy shape: {"<stream>": {...}}
+        raw = [
+            {"type": "STREAM", "stream": {"stream_descriptor": {"name": name}, "stream_state": value}}
+            for name, value in raw.items()
+        ]
+    elif isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list):
+        LOGGER.warning(
+            "%s is not a list of state messages; every stream is read as if it had no state", where
+        )
+        return []
+    messages = []
+    for number, item in enumerate(raw, 1):
+        message = _state_message(item, f"{where}, entry {number}")
+        if message is not None:
+            messages.append(message)
+    return messages
+
+
+def _state_message(item: Any, where: str) -> AirbyteStateMessage | None:
+    if not isinstance(item, Mapping):
+        LOGGER.warning("%s is %s, not an Airbyte state message; ignored", where, shown(item))
+        return None
+    stream = item.get("stream") if isinstance(item, Mapping) else None
+    descriptor = stream.get("stream_descriptor") if isinstance(stream, Mapping) else None
+    name = descriptor.get("name") if isinstance(descriptor, Mapping) else None
+    if isinstance(name, str) and name in STREAMS and isinstance(stream, Mapping):
+        value = stream.get("stream_state")
+        if value is not None and not isinstance(value, Mapping):
+            _, problem = checked_state(STREAMS[name], value)
+            LOGGER.warning(refusal(name, problem or "it is not a JSON object"))
+            return None
+    try:
+        return AirbyteStateMessageSerializer.load(item)  # type: ignore[no-any-return]
+    except Exception as exc:  # the serialiser raises several kinds; all mean "not a state message"
+        label = f"{name}: " if isinstance(name, str) else ""
+        first = str(exc).strip().splitlines()[-1][:200] if str(exc).strip() else type(exc).__name__
+        LOGGER.warning(
+            "%s%s is not an Airbyte state message (%s); ignored, so its stream is read as if it had no state",
+            label,
+            where,
+            first.strip(" -"),
+        )
+        return None
+
+
 class SourceAutotask(AbstractSource):
+    @staticmethod
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        """The config file, byte-order mark or not; one clear line when it is not a JSON object."""
+        try:
+            config = read_json(config_path, "config")
+        except UnreadableFile as exc:
+            raise ReportedError(message=str(exc), failure_type=FailureType.config_error) from None
+        if not isinstance(config, dict):
+            raise ReportedError(
+                message=f"the config file {config_path} is not a JSON object",
+                failure_type=FailureType.config_error,
+            )
+        return config
+
+    @classmethod
+    def read_catalog(cls, catalog_path: str) -> ConfiguredAirbyteCatalog:
+        try:
+            raw = read_json(catalog_path, "catalog")
+        except UnreadableFile as exc:
+            raise ReportedError(message=str(exc), failure_type=FailureType.config_error) from None
+        return ConfiguredAirbyteCatalogSerializer.load(raw)  # type: ignore[no-any-return]
+
+    @classmethod
+    def read_state(cls, state_path: str) -> list[AirbyteStateMessage]:
+        """The saved state; an unreadable file or entry is reported and read as no state, never fatal."""
+        if not state_path:
+            return []
+        try:
+            raw = read_json(state_path, "state")
+        except UnreadableFile as exc:
+            LOGGER.warning("%s; every stream is read as if it had no state", exc)
+            return []
+        return state_messages(raw, f"the state file {state_path}") if raw else []
+
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl="https://github.com/autotask-xero/connectors/tree/main/source-autotask",
@@ -160,6 +260,10 @@ class SourceAutotask(AbstractSource):
 
 
 def run(args: list[str]) -> None:
+    if "--debug" in args:
+        # With `--debug` alone the CDK prints debug lines as `{"type": "DEBUG", ...}`, which is no Airbyte
+        # message type; with LOG_LEVEL=debug it prints them as LOG messages at level DEBUG, which are.
+        os.environ["LOG_LEVEL"] = "debug"
     source = SourceAutotask()
     logging.getLogger(f"airbyte.{source.name}").addFilter(_NoTracebackForReported())  # the CDK's reader
     try:

@@ -8,6 +8,8 @@ Choices where the sources are silent or unconfirmed (safer for the user):
 - A query whose GET URL would pass 2,000 characters is sent as POST; every page of a query is fetched with
   the first request's method and body, as the API requires.
 - A 401 invalidates the cached zone once (the database may have moved zones) before giving up.
+- Every response's `Date` header feeds `clock`: the first one is the session's start time, the bound no
+  cursor may pass (see `clock.py`).
 Secrets (the API secret and the integration code) are scrubbed from every error and log message.
 """
 
@@ -24,8 +26,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import backoff
+import pendulum
 import requests
 
+from .clock import ServerClock
 from .config import SourceConfig
 from .errors import AuthenticationError, AutotaskApiError, PermissionDeniedError
 from .pacing import EndpointSlots, ThresholdPacer
@@ -87,6 +91,7 @@ class AutotaskClient:
         self.config = config
         self.session = session or requests.Session()
         self.calls: Counter[str] = Counter()
+        self.clock = ServerClock()
         self._calls_lock = threading.Lock()
         self._slots = EndpointSlots()
         self._base_url = _with_slash(config.api_url) if config.api_url else None
@@ -127,6 +132,19 @@ class AutotaskClient:
             if not self._base_url:
                 self._base_url = self._lookup_zone()
         return self._base_url
+
+    def start_time(self) -> pendulum.DateTime:
+        """Autotask's time at this client's first response (its `Date` header, else the local UTC time).
+
+        Asked before any call, it takes the pacer's first threshold reading, which the first query would
+        make anyway: the start then comes from the server without costing a call."""
+        if self.clock.started is None:
+            self.pacer.prime()
+        if self.clock.started is None:  # a pacer that made no call (only in tests)
+            self.clock.observe({})
+        started = self.clock.started
+        assert started is not None
+        return started
 
     def entity_url(self, entity: str) -> str:
         return f"{self.base_url}v1.0/{entity}"
@@ -319,6 +337,7 @@ class AutotaskClient:
                 transient=True,
             )
             raise RetryableError(error) from None
+        self.clock.observe(response.headers)
         return self._interpret(response, entity, what)
 
     def _interpret(self, response: requests.Response, entity: str, what: str) -> Any:

@@ -74,6 +74,12 @@ class ThresholdPacer:
     def _budget(self, reading: ThresholdReading) -> float:
         return self.share * reading.limit
 
+    def prime(self) -> None:
+        """Take the first reading now, if none was taken yet (the next `before_call` then reuses it)."""
+        with self._lock:
+            if self._reading is None:
+                self._refresh()
+
     def before_call(self) -> None:
         with self._lock:
             reading = self._reading

@@ -4,27 +4,42 @@ The core's own stream state (cursor, and for invoices and purchase orders the fi
 window) is kept under the `autotask` key of each stream's Singer bookmark; the SDK's replication-key
 bookkeeping sits beside it and is informational only. Decimals reach stdout as exact JSON numbers
 (singer-sdk writes with simplejson's `use_decimal`).
+
+Input files: singer-sdk reads them itself and already skips a UTF-8 byte-order mark. A config file that
+is not a JSON object stops the tap with one line saying so. A state file that is
+not a JSON object, a `bookmarks` that is not an object, or a stream's bookmark that is not one, is reported
+once and read as no state (for every stream, or that stream) instead of stopping the tap with a traceback;
+a bookmark without the `autotask` entry (another tap's or an older shape) likewise.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import IO, Any
 
+import click
+import simplejson
 from singer_sdk import Stream, Tap
 
 from .check import check
 from .config import SourceConfig
 from .errors import AutotaskError
+from .files import UnreadableFile, parse_json, read_json
 from .schemas import load_schema
 from .spec import CONFIG_SCHEMA
+from .state import refusal, shown
 from .streams.specs import STREAMS, StreamSpec, SyncKind
 from .sync import SyncSession
 
 LOGGER = logging.getLogger("source_autotask")
 STATE_KEY = "autotask"
+# What singer-sdk itself puts in a bookmark before or during a stream's read (not a saved state).
+SDK_RUN_KEYS = frozenset(
+    {"replication_key_signpost", "starting_replication_value", "progress_markers", "partitions", "context"}
+)
 
 
 def singer_config_schema() -> dict[str, Any]:
@@ -55,6 +70,15 @@ class AutotaskStream(Stream):
         session = tap.session()
         bookmark = self.get_context_state(context)
         previous = bookmark.get(STATE_KEY) if self.spec.kind is not SyncKind.FULL else None
+        foreign = sorted(str(key) for key in bookmark if key not in SDK_RUN_KEYS)
+        if previous is None and self.spec.kind is not SyncKind.FULL and foreign:
+            LOGGER.warning(
+                refusal(
+                    self.name,
+                    f"its bookmark has no '{STATE_KEY}' entry, only {', '.join(foreign)}: "
+                    "another tap's or an older shape",
+                )
+            )
         yield from session.read(self.name, previous or {})
         if self.spec.kind is not SyncKind.FULL:
             bookmark[STATE_KEY] = session.states.get(self.name, previous or {})
@@ -72,6 +96,45 @@ class TapAutotask(Tap):
             self._session = existing
         return existing
 
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> Any:
+        """The SDK's config reading, after checking each file: one line, not a traceback, when one is not
+        a JSON object."""
+        for path in value:
+            if path == "ENV":
+                continue
+            try:
+                raw = read_json(path, "config")
+            except UnreadableFile as exc:
+                click.echo(f"{cls.name}: {exc}", err=True)
+                ctx.exit(1)
+            if not isinstance(raw, dict):
+                click.echo(f"{cls.name}: the config file {path} is {shown(raw)}, not a JSON object", err=True)
+                ctx.exit(1)
+        return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: Any = None,
+        state: IO[str] | None = None,
+        catalog: IO[str] | None = None,
+    ) -> None:
+        """The SDK's command, with a state file that is not a JSON object read as no state."""
+        super().invoke(
+            about=about,
+            about_format=about_format,
+            config=config,
+            state=readable_state(state),
+            catalog=catalog,
+        )
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(usable_bookmarks(state))
+
     def discover_streams(self) -> list[Stream]:
         return [AutotaskStream(self, spec) for spec in STREAMS.values()]
 
@@ -80,6 +143,48 @@ class TapAutotask(Tap):
             return check(SourceConfig.from_mapping(dict(self.config)))
         except AutotaskError as exc:
             return False, str(exc)
+
+
+def readable_state(handle: IO[str] | None) -> IO[str] | None:
+    """The state file again if it holds a JSON object; else a warning, and None (no state)."""
+    if handle is None:
+        return None
+    name = getattr(handle, "name", "the state file")
+    try:
+        raw = parse_json(handle.read(), f"the state file {name}")
+    except UnreadableFile as exc:
+        LOGGER.warning("%s; every stream is read as if it had no state", exc)
+        return None
+    if not isinstance(raw, dict):
+        LOGGER.warning(
+            "the state file %s is %s, not a JSON object; every stream is read as if it had no state",
+            name,
+            shown(raw),
+        )
+        return None
+    return io.StringIO(simplejson.dumps(raw))
+
+
+def usable_bookmarks(state: Any) -> dict[str, Any]:
+    """The state with only bookmarks the SDK can load: objects, per stream; each other one is reported."""
+    if not isinstance(state, dict):
+        return {}
+    bookmarks = state.get("bookmarks")
+    if bookmarks is None:
+        return state
+    if not isinstance(bookmarks, dict):
+        LOGGER.warning(
+            "the state's bookmarks are %s, not an object; every stream is read as if it had no state",
+            shown(bookmarks),
+        )
+        return {key: value for key, value in state.items() if key != "bookmarks"}
+    kept = {}
+    for stream, bookmark in bookmarks.items():
+        if isinstance(bookmark, dict):
+            kept[stream] = bookmark
+        else:
+            LOGGER.warning(refusal(str(stream), f"its bookmark is {shown(bookmark)}, not a JSON object"))
+    return {**state, "bookmarks": kept}
 
 
 def main() -> None:

@@ -4,10 +4,23 @@ State per stream (a JSON object):
 - full streams: `{}`;
 - cursor streams: `{"cursor": "<UTC ISO>"}`, the greatest modification/creation date seen; the next sync
   reads `>= cursor` (inclusive, so records sharing the last timestamp are never skipped);
-- window streams (invoices, purchase orders): `{"cursor": ..., "fingerprints": {"<id>": "<hash>"}}`. The
-  lower bound (cursor minus `lookback_days`) is frozen when the read starts; every document with any moving
-  date at or after it is re-read and emitted only if its fingerprint changed. The cursor never passes an
-  invoice held back because its number is still empty, so that invoice is read again next time.
+- window streams (invoices, purchase orders):
+  `{"cursor": ..., "fingerprints": {"<id>": "<hash>"}, "retry": [<Autotask id>, ...]}`. The lower bound
+  (cursor minus `lookback_days`) is frozen when the read starts; every document with any moving date at or
+  after it is re-read and emitted only if its fingerprint changed. The cursor never passes an invoice held
+  back because its number is still empty, so that invoice is read again next time.
+- `retry` (optional, written by the destination: documents Xero rejected) is read by id on every read,
+  however old, in `in` lists of 500; each one is assembled like a window document and emitted whatever its
+  fingerprint (once, even when the window returns it too). The state written back keeps the list, sorted,
+  minus the ids Autotask no longer returns (a warning names them); held-back invoices stay in it.
+Clock: a read starts at Autotask's time, the `Date` header of the client's first response (the local UTC
+time when it has none). No cursor passes that start: a later date (a typing error in the future, or a
+change made while the sync ran) is emitted as usual but kept out of the cursor, so its document is read
+again next sync, and its fingerprint is kept; a date beyond Autotask's clock is warned about by name. A
+saved cursor after the start (an older version could write one) is not trusted: the stream is read as if
+it had none, from `start_date` (fingerprints still keep unchanged documents from being sent again).
+A saved state of the wrong shape (see `state.py`) is refused with one warning naming the stream and what
+was wrong, and the stream is read as if it had no state.
 Documents are read in id order in batches of up to `DOCUMENT_BATCH`; their lines are fetched in bulk,
 by an id range when the batch's ids are dense (each line page then holds 500 lines) and otherwise by
 `in` lists of 500 ids.
@@ -18,7 +31,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
@@ -30,14 +44,26 @@ from .query import F, Filter, Query, any_of, chunked
 from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order
 from .records.project import iso, parse_datetime, project
 from .reference import ReferenceData
+from .state import State, checked_state, refusal
 from .streams.specs import STREAMS, StreamSpec, SyncKind
 
 LOGGER = logging.getLogger("source_autotask")
 DOCUMENT_BATCH = 5000
 DENSE_RATIO = 1.25
+# Dates up to this far past Autotask's clock are taken for a change made during the sync (date-only fields
+# are midnight in the MSP's time zone, up to 14 hours ahead of UTC); further ones for a typing error.
+FUTURE_MARGIN_HOURS = 14
+MAX_LATE_REPORTS = 20
+LABELS = {
+    "invoices": "invoice",
+    "purchase_orders": "purchase order",
+    "companies": "company",
+    "contacts": "contact",
+    "services": "service",
+}
 
 Record = dict[str, Any]
-State = dict[str, Any]
+Held = tuple[int, pendulum.DateTime | None]
 
 
 class SyncSession:
@@ -47,18 +73,101 @@ class SyncSession:
         self.reference = ReferenceData(self.client, config.page_size)
         self.states: dict[str, State] = {}
         self.held_back: dict[str, list[int]] = {}
+        self._late_reports: dict[str, int] = {}
 
     def read(self, stream: str, state: Mapping[str, Any] | None = None) -> Iterator[Record]:
         """Records of one stream; `self.states[stream]` holds the new state once the iterator is exhausted."""
         spec = STREAMS[stream]
-        state = dict(state or {})
         if spec.kind is SyncKind.FULL:
             yield from self._read_full(spec)
             self.states[stream] = {}
-        elif spec.kind is SyncKind.CURSOR:
-            yield from self._read_cursor(spec, state)
+            return
+        usable, problem = checked_state(spec, state)
+        if problem:
+            LOGGER.warning(refusal(stream, problem))
+        start = self.client.start_time()
+        usable = self._trusted_cursor(spec, usable, start)
+        if spec.kind is SyncKind.CURSOR:
+            yield from self._read_cursor(spec, usable, start)
         else:
-            yield from self._read_window(spec, state)
+            yield from self._read_window(spec, usable, start)
+
+    def _trusted_cursor(self, spec: StreamSpec, state: State, start: pendulum.DateTime) -> State:
+        """The state without its cursor when that cursor is after Autotask's clock: nothing can have been
+        read up to a time that has not come yet (an older version could write such a cursor)."""
+        cursor = parse_datetime(state.get("cursor"))
+        if cursor is None or cursor <= start:
+            return state
+        if spec.kind is SyncKind.CURSOR:
+            how = "reading the whole stream again"
+        elif self.config.start_date is not None:
+            how = f"reading again from start_date {self.config.start_date.to_date_string()}"
+        else:
+            how = "reading again from the beginning"
+        if spec.kind is SyncKind.WINDOW:
+            how += " (documents already sent unchanged are not sent again)"
+        LOGGER.warning(
+            "%s: the saved cursor %s is later than Autotask's clock at the start of this sync (%s), so it "
+            "cannot be trusted; %s",
+            spec.name,
+            iso(cursor),
+            iso(start),
+            how,
+        )
+        return {key: value for key, value in state.items() if key != "cursor"}
+
+    def _later_than_start(
+        self, spec: StreamSpec, raw: Mapping[str, Any], start: pendulum.DateTime
+    ) -> list[tuple[str, pendulum.DateTime]]:
+        """The moving dates of a row that are after the start: they stay out of the cursor.
+
+        A date beyond Autotask's own clock (with a margin for date-only fields, which are midnight in the
+        MSP's time zone) is a typing error worth a warning; a later date that is not is a change made while
+        this sync ran, read again next time without fuss."""
+        later = []
+        for name in spec.cursor_fields:
+            moved = parse_datetime(raw.get(name))
+            if moved is not None and moved > start:
+                later.append((name, moved))
+        if not later:
+            return later
+        future = self.client.clock.latest().add(hours=FUTURE_MARGIN_HOURS)
+        for name, moved in later:
+            count = self._late_reports.get(spec.name, 0) + 1
+            self._late_reports[spec.name] = count
+            if count > MAX_LATE_REPORTS:  # named in the stream's closing total instead
+                continue
+            if moved > future:
+                LOGGER.warning(
+                    "%s: %s %s is in the future; kept out of the cursor, re-read every sync",
+                    _describe(spec, raw),
+                    name,
+                    _shown_date(moved),
+                )
+            else:
+                LOGGER.info(
+                    "%s: %s %s is after this sync started (%s); kept out of the cursor, read again next sync",
+                    _describe(spec, raw),
+                    name,
+                    iso(moved),
+                    iso(start),
+                )
+        return later
+
+    def _newest(
+        self,
+        spec: StreamSpec,
+        raw: Mapping[str, Any],
+        newest: pendulum.DateTime | None,
+        start: pendulum.DateTime,
+    ) -> pendulum.DateTime | None:
+        """The cursor after seeing `raw`: its greatest moving date that is not after the start."""
+        later = {name for name, _ in self._later_than_start(spec, raw, start)}
+        for name in spec.cursor_fields:
+            moved = parse_datetime(raw.get(name))
+            if name not in later and moved is not None and (newest is None or moved > newest):
+                newest = moved
+        return newest
 
     def log_usage(self) -> None:
         LOGGER.info(self.client.usage_summary())
@@ -89,7 +198,7 @@ class SyncSession:
                 )
             yield record
 
-    def _read_cursor(self, spec: StreamSpec, state: State) -> Iterator[Record]:
+    def _read_cursor(self, spec: StreamSpec, state: State, start: pendulum.DateTime) -> Iterator[Record]:
         lower = parse_datetime(state.get("cursor"))
         if lower is None:
             filters: tuple[Filter, ...] = (F("id").gte(0),)
@@ -98,11 +207,9 @@ class SyncSession:
         newest = lower
         for raw in self.client.query(Query(spec.entity, filters, max_records=self.config.page_size)):
             record = project(raw, spec.name, entity=spec.entity)
-            for name in spec.cursor_fields:
-                seen = parse_datetime(record.get(name))
-                if seen is not None and (newest is None or seen > newest):
-                    newest = seen
+            newest = self._newest(spec, record, newest, start)
             yield record
+        self._report_late_total(spec)
         self.states[spec.name] = {"cursor": iso(newest)} if newest else {}
 
     # -- window streams (invoices, purchase orders) ---------------------------------------------------------
@@ -118,62 +225,125 @@ class SyncSession:
             return (F(spec.cursor_fields[0]).gte(self.config.start_date),)
         return (F("id").gte(0),)
 
-    def _read_window(self, spec: StreamSpec, state: State) -> Iterator[Record]:
+    def _read_window(self, spec: StreamSpec, state: State, start: pendulum.DateTime) -> Iterator[Record]:
         filters = self._window_filters(spec, state)  # frozen: computed once, before the first call
         previous: Mapping[str, str] = state.get("fingerprints") or {}
+        retry: list[int] | None = state.get("retry")
+        forced = set(retry or ())
         old_cursor = parse_datetime(state.get("cursor"))
-        newest = old_cursor
-        held: list[tuple[int, pendulum.DateTime | None]] = []
-        seen: dict[str, tuple[str, pendulum.DateTime | None]] = {}
-        assemble = self._invoice_batch if spec.name == "invoices" else self._purchase_order_batch
+        read = _WindowRead(newest=old_cursor)
 
-        batch: list[dict[str, Any]] = []
+        def window_rows() -> Iterator[dict[str, Any]]:
+            for raw in self.client.query(Query(spec.entity, filters, max_records=self.config.page_size)):
+                read.returned.add(int(raw["id"]))
+                read.newest = self._newest(spec, raw, read.newest, start)
+                yield raw
 
-        def flush() -> Iterator[Record]:
-            for record in assemble(batch, held):
+        def emitted(rows: Iterable[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
+            for record in self._assembled(spec, rows, held):
                 key = str(record["id"])
                 fingerprint = _fingerprint(record)
                 dates = [parse_datetime(record.get(name)) for name in spec.cursor_fields]
-                latest = max((d for d in dates if d is not None), default=None)
-                seen[key] = (fingerprint, latest)
-                if previous.get(key) != fingerprint:
+                read.seen[key] = (fingerprint, max((d for d in dates if d is not None), default=None))
+                if previous.get(key) != fingerprint or record["id"] in forced:
                     yield record
-            batch.clear()
 
-        for raw in self.client.query(Query(spec.entity, filters, max_records=self.config.page_size)):
-            for name in spec.cursor_fields:
-                moved = parse_datetime(raw.get(name))
-                if moved is not None and (newest is None or moved > newest):
-                    newest = moved
-            batch.append(raw)
-            if len(batch) >= DOCUMENT_BATCH:
-                yield from flush()
-        if batch:
-            yield from flush()
+        yield from emitted(window_rows(), read.held)
+        retry_held: list[Held] = []
+        yield from emitted(self._retry_rows(spec, sorted(forced - read.returned), read), retry_held)
+        self._report_late_total(spec)
+        self._report_held(spec, read.held + retry_held)
+        newest = self._window_cursor(read, old_cursor, start)
+        out: State = {}
+        if newest is not None:
+            keep_from = newest.subtract(days=self.config.lookback_days)
+            out["cursor"] = iso(newest)
+            out["fingerprints"] = {
+                key: fingerprint
+                for key, (fingerprint, latest) in read.seen.items()
+                if latest is not None and latest >= keep_from
+            }
+        elif previous or read.seen:  # no date to keep by (nothing dated up to the start yet): keep them all
+            out["fingerprints"] = {**previous, **{key: fp for key, (fp, _) in read.seen.items()}}
+        if retry is not None:
+            out["retry"] = self._kept_retry(spec, forced, read.returned)
+        self.states[spec.name] = out
 
-        if held:
-            self.held_back[spec.name] = sorted(i for i, _ in held)
-            earliest = min((created for _, created in held if created is not None), default=None)
-            if earliest is not None and newest is not None and earliest < newest:
-                newest = earliest
+    def _retry_rows(
+        self, spec: StreamSpec, ids: Sequence[int], read: _WindowRead
+    ) -> Iterator[dict[str, Any]]:
+        """The documents of the retry list the window did not return, by id, however old they are."""
+        for chunk in chunked(ids):
+            query = Query(spec.entity, (F("id").in_(chunk),), max_records=self.config.page_size)
+            for raw in self.client.query(query):
+                key = int(raw["id"])
+                if key in read.returned:
+                    continue
+                read.returned.add(key)
+                yield raw
+
+    def _kept_retry(self, spec: StreamSpec, forced: set[int], returned: set[int]) -> list[int]:
+        gone = sorted(forced - returned)
+        if gone:
             LOGGER.warning(
-                "%s: %d document(s) held back until Autotask finishes them (no number yet): ids %s",
+                "%s: %d document(s) to send again no longer exist in Autotask and leave the retry list: "
+                "ids %s",
                 spec.name,
-                len(held),
-                ", ".join(str(i) for i, _ in held[:20]),
+                len(gone),
+                ", ".join(str(i) for i in gone[:MAX_LATE_REPORTS]),
             )
+        return sorted(forced & returned)
+
+    def _window_cursor(
+        self, read: _WindowRead, old_cursor: pendulum.DateTime | None, start: pendulum.DateTime
+    ) -> pendulum.DateTime | None:
+        """The new cursor: the newest moving date up to the start, never past a held-back document of the
+        window, never behind the old cursor."""
+        newest = read.newest
+        earliest = min((created for _, created in read.held if created is not None), default=None)
+        if earliest is not None and newest is not None and earliest < newest:
+            newest = earliest
         if newest is None:
-            self.states[spec.name] = dict(state)
-            return
+            return None
         if old_cursor is not None and newest < old_cursor:
             newest = old_cursor
-        keep_from = newest.subtract(days=self.config.lookback_days)
-        fingerprints = {
-            key: fingerprint
-            for key, (fingerprint, latest) in seen.items()
-            if latest is not None and latest >= keep_from
-        }
-        self.states[spec.name] = {"cursor": iso(newest), "fingerprints": fingerprints}
+        return min(newest, start)
+
+    def _report_held(self, spec: StreamSpec, held: list[Held]) -> None:
+        if not held:
+            return
+        self.held_back[spec.name] = sorted(i for i, _ in held)
+        LOGGER.warning(
+            "%s: %d document(s) held back until Autotask finishes them (no number yet): ids %s",
+            spec.name,
+            len(held),
+            ", ".join(str(i) for i, _ in held[:20]),
+        )
+
+    def _report_late_total(self, spec: StreamSpec) -> None:
+        count = self._late_reports.pop(spec.name, 0)
+        if count > MAX_LATE_REPORTS:
+            LOGGER.warning(
+                "%s: %d dates in all were after the start of this sync and kept out of the cursor "
+                "(the first %d are named above)",
+                spec.name,
+                count,
+                MAX_LATE_REPORTS,
+            )
+
+    def _assembled(
+        self, spec: StreamSpec, rows: Iterable[dict[str, Any]], held: list[Held]
+    ) -> Iterator[Record]:
+        """Documents assembled in batches of `DOCUMENT_BATCH` rows (lines and look-ups fetched in bulk)."""
+        assemble = self._invoice_batch if spec.name == "invoices" else self._purchase_order_batch
+        batch: list[dict[str, Any]] = []
+        for raw in rows:
+            batch.append(raw)
+            if len(batch) >= DOCUMENT_BATCH:
+                yield from assemble(batch, held)
+                batch = []
+        if batch:
+            yield from assemble(batch, held)
 
     def _children(
         self, entity: str, parent_field: str, parent_ids: Sequence[int]
@@ -196,9 +366,7 @@ class SyncSession:
                     grouped[int(parent)].append(row)
         return grouped
 
-    def _invoice_batch(
-        self, batch: list[dict[str, Any]], held: list[tuple[int, pendulum.DateTime | None]]
-    ) -> Iterator[Record]:
+    def _invoice_batch(self, batch: list[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
         ready = []
         for raw in sorted(batch, key=lambda row: int(row["id"])):
             if not str(raw.get("invoiceNumber") or "").strip():
@@ -222,9 +390,7 @@ class SyncSession:
         for raw in ready:
             yield assemble_invoice(raw, lines.get(int(raw["id"]), []), self.reference)
 
-    def _purchase_order_batch(
-        self, batch: list[dict[str, Any]], held: list[tuple[int, pendulum.DateTime | None]]
-    ) -> Iterator[Record]:
+    def _purchase_order_batch(self, batch: list[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
         ready = sorted(batch, key=lambda row: int(row["id"]))
         items = self._children("PurchaseOrderItems", "orderID", [int(raw["id"]) for raw in ready])
         self.reference.prefetch("Companies", (raw.get("vendorID") for raw in ready))
@@ -233,6 +399,30 @@ class SyncSession:
         )
         for raw in ready:
             yield assemble_purchase_order(raw, items.get(int(raw["id"]), []), self.reference)
+
+
+@dataclass
+class _WindowRead:
+    """What a window read has seen so far: the cursor it reached, ids returned, fingerprints, held ones."""
+
+    newest: pendulum.DateTime | None
+    returned: set[int] = field(default_factory=set)
+    seen: dict[str, tuple[str, pendulum.DateTime | None]] = field(default_factory=dict)
+    held: list[Held] = field(default_factory=list)
+
+
+def _describe(spec: StreamSpec, raw: Mapping[str, Any]) -> str:
+    """How a warning names a document: `invoice 20123 (id 555)`, `company id 12`."""
+    number = str(raw.get("invoiceNumber") or "").strip() if spec.name == "invoices" else ""
+    label = LABELS.get(spec.name, spec.name)
+    return f"{label} {number} (id {raw.get('id')})" if number else f"{label} id {raw.get('id')}"
+
+
+def _shown_date(moment: pendulum.DateTime) -> str:
+    """`2027-11-10` for a date-only value (midnight), the full UTC time otherwise."""
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return moment.to_date_string()
+    return iso(moment)
 
 
 def _fingerprint(record: Mapping[str, Any]) -> str:
