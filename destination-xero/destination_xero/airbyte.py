@@ -30,14 +30,18 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import IO, Any
 
+import orjson
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.models import (  # type: ignore[attr-defined]  # re-exported from airbyte_protocol
     AirbyteConnectionStatus,
     AirbyteMessage,
+    AirbyteMessageSerializer,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
     AirbyteStateStats,
     AirbyteStateType,
     ConfiguredAirbyteCatalog,
@@ -52,8 +56,9 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .check import check
 from .client import AuthError, XeroClient, XeroError
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
+from .run_lock import RunLockBusy, run_lock
 from .spec import DOCUMENTATION_URL, airbyte_connection_specification
 from .tokens import FileTokenStore, TokenStoreError
 from .writer import Engine
@@ -178,7 +183,12 @@ class DestinationXero(Destination):
         yield self._run_check(config=config)
 
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
-        return super()._parse_input_stream(_utf8_lines(input_stream.buffer))  # type: ignore[arg-type]
+        return _messages(_utf8_lines(input_stream.buffer))  # type: ignore[arg-type]
+
+    @staticmethod
+    def read_config(config_path: str) -> MutableMapping[str, Any]:
+        """The config file, also when an editor saved it with a UTF-8 byte-order mark."""
+        return read_config_file(config_path)
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
@@ -216,9 +226,26 @@ class DestinationXero(Destination):
     ) -> Iterable[AirbyteMessage]:
         parsed = _load(config)
         ignored = _ignored_streams(configured_catalog)
+        try:
+            with run_lock(parsed):
+                yield from self._write(parsed, config, ignored, input_messages)
+        except RunLockBusy as exc:
+            raise AirbyteTracedException(
+                message=str(exc), internal_message=str(exc), failure_type=FailureType.transient_error
+            ) from None
+
+    def _write(
+        self,
+        parsed: Config,
+        config: Mapping[str, Any],
+        ignored: set[str],
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]:
         engine = Engine(parsed, _client(parsed, config), on_decision=_decision_logger(parsed.dry_run))
         counter = _StateCounter()
         stopped = False
+        if parsed.dry_run:
+            log.info("dry run: nothing is written, so no state is passed on (the next real run sends it all)")
         try:
             for message in input_messages:
                 if message.type == Type.RECORD and message.record is not None:
@@ -229,8 +256,9 @@ class DestinationXero(Destination):
                 elif message.type == Type.STATE and message.state is not None:
                     stopped = not engine.flush() or stopped
                     count = counter.take(message)
-                    if stopped:
+                    if stopped or parsed.dry_run:
                         continue  # records after the stop were deferred: their state must not move on
+                    _carry_retries(engine, message.state)
                     message.state.destinationStats = AirbyteStateStats(recordCount=float(count))
                     yield message
             stopped = not engine.flush() or stopped
@@ -246,10 +274,52 @@ class DestinationXero(Destination):
                 failure_type=FailureType.transient_error if transient else FailureType.config_error,
             )
         if code == 1:
-            where = f" and in {parsed.rejected_records_path}" if parsed.rejected_records_path else ""
             raise AirbyteTracedException(
-                message=f"{engine.rejected.count} document(s) rejected; see the log{where}",
-                failure_type=FailureType.config_error,
+                message=engine.failure_message(), failure_type=FailureType.config_error
+            )
+
+
+def _carry_retries(engine: Engine, state: AirbyteStateMessage) -> None:
+    """Put the documents that did not land into the state passed on (retry_ledger.py), in place."""
+    ledger = engine.ledger
+    if state.type == AirbyteStateType.STREAM and state.stream is not None:
+        name = state.stream.stream_descriptor.name
+        state.stream.stream_state = AirbyteStateBlob(
+            ledger.stream_state(name, _blob(state.stream.stream_state))
+        )
+    elif state.type == AirbyteStateType.GLOBAL and state.global_ is not None:
+        for stream in state.global_.stream_states or []:
+            name = stream.stream_descriptor.name
+            stream.stream_state = AirbyteStateBlob(ledger.stream_state(name, _blob(stream.stream_state)))
+    elif isinstance(state.data, Mapping):
+        state.data = ledger.streams(state.data)
+
+
+def _blob(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    return dict(vars(value))
+
+
+def _messages(lines: Iterable[str]) -> Iterator[AirbyteMessage]:
+    """Airbyte messages of the input; a line that is not one (a source's `--debug` output, a stray print)
+    is skipped with one note naming its line, never a crash of the whole run."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            yield AirbyteMessageSerializer.load(orjson.loads(line))  # as the CDK reads it
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            kind = ""
+            with contextlib.suppress(ValueError, AttributeError):
+                kind = str(orjson.loads(line).get("type") or "")
+            log.info(
+                "input line %d is not an Airbyte message this destination reads%s; skipped (%s)",
+                number,
+                f" (type {kind!r})" if kind else "",
+                type(exc).__name__,
             )
 
 

@@ -18,6 +18,7 @@ Shape (see catalogs/destination-xero/config.example.yaml):
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -200,6 +201,11 @@ class CurrencyMapping(_Model):
     only when `autotask_internal_currency` is declared and is the organisation's base currency."""
 
     autotask_internal_currency: str | None = Field(default=None, min_length=3, max_length=3)
+    update_issued_rates: bool = Field(
+        default=False,
+        description="Also rewrite the CurrencyRate of documents already approved in Xero when Autotask's "
+        "rate changes; by default an approved document keeps the rate it was issued at (drafts follow).",
+    )
 
 
 class Mappings(_Model):
@@ -224,6 +230,25 @@ class Tenant(_Model):
     base_currency: str | None = None  # else read from the organisation
 
 
+class RunLockSettings(_Model):
+    """One run at a time per Xero organisation on this host (run_lock.py says why and how)."""
+
+    enabled: bool = True
+    directory: str | None = Field(
+        default=None, description="Where the lock files live; default: the system's temporary directory."
+    )
+    wait_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="How long a run waits for the previous one to finish before it stops without writing.",
+    )
+
+
+DEFAULT_INVOICE_URL = (
+    "https://autotask.net/Autotask/AutotaskExtend/ExecuteCommand.aspx?Code=OpenInvoice&InvoiceID={id}"
+)
+
+
 class Config(_Model):
     auth: ClientCredentialsAuth | RefreshTokenAuth = Field(discriminator="type")
     xero: XeroEndpoints = Field(default_factory=XeroEndpoints)
@@ -232,6 +257,13 @@ class Config(_Model):
     dry_run: bool = False
     rejected_records_path: str | None = None
     fail_on_rejections: bool = True
+    run_lock: RunLockSettings = Field(default_factory=RunLockSettings)
+    autotask_invoice_url: str = Field(
+        default=DEFAULT_INVOICE_URL,
+        pattern=r"^https?://[^\s]+\{id\}[^\s]*$",
+        description="The link each Xero invoice carries to its Autotask invoice ({id} = the Autotask id); it "
+        "is also how a renumbered invoice is found again. Set it once, to your zone's web address.",
+    )
 
     @model_validator(mode="after")
     def _tenants_consistent(self) -> Config:
@@ -313,7 +345,7 @@ def load_config(raw: dict[str, Any]) -> Config:
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise ConfigError(f"mapping_file: cannot read {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -325,3 +357,23 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
 
 def load_config_file(path: str | Path) -> Config:
     return load_config(load_yaml(path))
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """A JSON config file as an object. A UTF-8 byte-order mark (Windows editors add one) is accepted;
+    anything else wrong is one line naming the file and the cause, never a traceback."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"the config file {path} is not UTF-8 text") from None
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"the config file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
+        ) from None
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"the config file {path} must hold a JSON object")
+    return loaded

@@ -56,6 +56,10 @@ class Document:
     unitdp4: bool = False
     rounding: Decimal = Decimal(0)  # the rounding line's amount, 0 when none was needed
     autotask_number: str = ""
+    # mappings.currency.update_issued_rates: the planner rewrites the CurrencyRate of a document Xero
+    # already holds as approved only when this is set (an issued document keeps the rate it was issued at)
+    update_issued_rates: bool = False
+    identity: str = ""  # the Autotask link we set as the Xero invoice's Url: finds it whatever its number
 
     @property
     def collection(self) -> str:

@@ -19,10 +19,14 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
   Autotask exchange rate goes as CurrencyRate only when `currency.autotask_internal_currency` is declared
   and is the org's base currency (both rates then mean "foreign units per base unit"); otherwise Xero
   applies its daily rate (UNCONFIRMED semantics, our choice: never send a rate that may be relative to another
-  currency);
+  currency). A document already approved in Xero keeps its rate unless `currency.update_issued_rates`
+  (the planner decides; the document carries the flag);
 - rounding: Xero's total is predicted with `rounding.py`; a difference is fixed by an explicit line on the
   declared rounding account, within the declared tolerance, else the document is rejected. Before that,
-  a tax total a cent or so away from Autotask's is matched by one-cent TaxAmount overrides (`match_tax`).
+  a tax total a cent or so away from Autotask's is matched by one-cent TaxAmount overrides (`match_tax`);
+- dates: always sent as 4-digit YYYY-MM-DD, and only inside XERO_MIN_DATE..XERO_MAX_DATE (see `_xero_date`);
+  a date outside, or a due date that cannot be computed (invoice date 9999-12-31 + 30 days, a payment term
+  of 10^9 days), rejects that document naming the field, never the batch.
 """
 
 from __future__ import annotations
@@ -52,6 +56,12 @@ from .routing import RoutedInvoice
 ZERO = Decimal(0)
 ITEM_CODE_MAX = 30
 DESCRIPTION_MAX = 4000
+# Xero documents no range for document dates. It stores them in SQL Server `datetime` (1753-01-01 to
+# 9999-12-31): a date before 1753 is answered with HTTP 500 for the whole request (XeroAPI/XeroAPI.Net#16),
+# dates before 1970 are held (XeroAPI/Xero-Java#138). Our choice: 1900-01-01 to 9999-12-31, inside that
+# range with a margin; no Autotask document predates 1900, so an earlier year ("0001", "1025") is a typo.
+XERO_MIN_DATE = pendulum.Date(1900, 1, 1)
+XERO_MAX_DATE = pendulum.Date(9999, 12, 31)
 
 
 class MappingError(ValueError):
@@ -72,7 +82,29 @@ def _lookup(table: dict[str, str], *keys: str | None) -> str | None:
 
 
 def _date(value: pendulum.Date) -> str:
-    return value.to_date_string()
+    """Always 4-digit YYYY-MM-DD: pendulum writes year 1 as "1-01-01", which Xero cannot parse, and one
+    unparsable date makes Xero refuse the whole request, not just its document."""
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _xero_date(value: pendulum.Date, what: str, problems: list[str]) -> str | None:
+    """`value` as Xero takes it, or None with a problem naming `what` when it is outside the range we send
+    (XERO_MIN_DATE..XERO_MAX_DATE): refused here, it rejects its own document instead of Xero's batch."""
+    if XERO_MIN_DATE <= value <= XERO_MAX_DATE:
+        return _date(value)
+    problems.append(
+        f"{what} out of range: {_date(value)} (accepted: {_date(XERO_MIN_DATE)} to {_date(XERO_MAX_DATE)})"
+    )
+    return None
+
+
+def _add_days(start: pendulum.Date, days: int) -> pendulum.Date | None:
+    """`start` + `days`, or None when no date holds the sum: past 9999-12-31, or a term so large (10^9
+    days) that Python cannot even represent the interval; both raise OverflowError otherwise."""
+    try:
+        return start.add(days=days)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _q4(value: Decimal) -> Decimal:
@@ -208,13 +240,31 @@ class Mapper:
             return
         payload["BrandingThemeID"] = theme
 
-    def _due_date(self, invoice: Invoice) -> pendulum.Date:
+    def _due_date(self, invoice: Invoice, problems: list[str]) -> str | None:
+        """The DueDate to send, or None with a problem naming it.
+
+        Only the source the rule picks is computed (Autotask's due date or the payment term, in the
+        order `status.due_date` declares, then `default_due_days`), so an absurd payment term on an
+        invoice whose own due date is used rejects nothing. A picked value out of range rejects the
+        invoice rather than falling through to the next source: the fall-through is for a value that is
+        missing, and a wrong one must be fixed in Autotask, not replaced by a due date nobody chose."""
         status = self.m.status
-        days = invoice.payment_term_days
-        term_due = invoice.date.add(days=days) if days is not None else None
-        own = invoice.due_date
-        due = (own or term_due) if status.due_date == "autotask" else (term_due or own)
-        return due or invoice.date.add(days=status.default_due_days)
+        own, days = invoice.due_date, invoice.payment_term_days
+        order = ("own", "term") if status.due_date == "autotask" else ("term", "own")
+        for source in order:
+            if source == "own" and own is not None:
+                return _xero_date(own, "due date", problems)
+            if source == "term" and days is not None:
+                return self._due_after(invoice.date, days, "", problems)
+        return self._due_after(invoice.date, status.default_due_days, " (status.default_due_days)", problems)
+
+    @staticmethod
+    def _due_after(start: pendulum.Date, days: int, source: str, problems: list[str]) -> str | None:
+        due = _add_days(start, days)
+        if due is None or not XERO_MIN_DATE <= due <= XERO_MAX_DATE:
+            problems.append(f"due date out of range: invoice date {_date(start)} + {days} days{source}")
+            return None
+        return _date(due)
 
     def number_fields(self, number: str, kind: str) -> tuple[dict[str, str], str, str]:
         """(payload fields, look-up key, match_on) for this numbering mode."""
@@ -239,6 +289,8 @@ class Mapper:
         unmapped: dict[tuple[str | None, str | None, str | None], list[int]] = {}
         products: list[ProductRef] = []
         staged: list[tuple[InvoiceLine, Decimal, Decimal, Decimal, str | None, tuple[TaxComponent, ...]]] = []
+        issued = _xero_date(invoice.date, "invoice date", problems)
+        due = self._due_date(invoice, problems) if not credit and issued is not None else None
         for line in part.lines:
             quantity = line.quantity
             if lat == "Inclusive":
@@ -340,13 +392,13 @@ class Mapper:
         payload: dict[str, Any] = {
             "Type": "ACCRECCREDIT" if credit else "ACCREC",
             **number_fields,
-            "Date": _date(invoice.date),
+            "Date": issued,
             "LineAmountTypes": lat,
             "Status": status,
             "LineItems": lines,
         }
-        if not credit:
-            payload["DueDate"] = _date(self._due_date(invoice))
+        if due is not None:
+            payload["DueDate"] = due
         if match_on == "number" and invoice.order_number:
             payload["Reference"] = invoice.order_number[:255]
         if self.m.status.mark_sent and status == "AUTHORISED" and not credit:
@@ -368,6 +420,7 @@ class Mapper:
             unitdp4=dp == 4,
             rounding=adjustment,
             autotask_number=part.number,
+            update_issued_rates=self.m.currency.update_issued_rates,
         )
 
     def void_only(self, part: RoutedInvoice) -> Document:
@@ -422,17 +475,19 @@ class Mapper:
             self.components(self.m.tax.purchase, problems)
         prefix = self.m.numbering.prefix if self.m.numbering.mode == "prefix" else ""
         number = f"{prefix}{po.number}"
+        ordered = _xero_date(po.date, "purchase order date", problems)
+        delivery = _xero_date(po.delivery_date, "delivery date", problems) if po.delivery_date else None
         payload: dict[str, Any] = {
             "PurchaseOrderNumber": number,
-            "Date": _date(po.date),
+            "Date": ordered,
             "LineAmountTypes": self.m.status.line_amount_types,
             "Status": self.m.status.purchase_order,
             "LineItems": lines,
         }
         if po.reference:
             payload["Reference"] = po.reference[:255]
-        if po.delivery_date:
-            payload["DeliveryDate"] = _date(po.delivery_date)
+        if delivery is not None:
+            payload["DeliveryDate"] = delivery
         if po.ship_to.attention:
             payload["AttentionTo"] = po.ship_to.attention[:255]
         if po.telephone:
@@ -455,6 +510,7 @@ class Mapper:
             products=tuple(products),
             void=po.cancelled,
             autotask_number=po.number,
+            update_issued_rates=self.m.currency.update_issued_rates,
         )
 
     # ---- contacts and items ----------------------------------------------------------------------------

@@ -9,7 +9,9 @@ Decisions: create / update / unchanged / skipped (a void never synced) / not_cha
 lets us change it: PAID, has payments or credits, VOIDED/DELETED, BILLED) / rejected.
 Status only moves forward (DRAFT → SUBMITTED → AUTHORISED): a document someone approved in Xero is not
 pulled back to DRAFT by a rerun. A voided Autotask invoice becomes DELETED (DRAFT/SUBMITTED) or VOIDED
-(AUTHORISED without payments) in Xero.
+(AUTHORISED without payments) in Xero; a cancelled purchase order becomes DELETED (Xero has no VOIDED PO).
+An issued document (AUTHORISED, PAID, BILLED) keeps its CurrencyRate unless `update_issued_rates`; every
+update lists the fields it overwrites in Xero; every not_changeable reason says what the admin must do.
 
 Contacts are matched in the declared order: ContactNumber (derived from the Autotask company id), then
 AccountNumber, then the name folded for case, accents and spacing; archived contacts count (they are
@@ -112,6 +114,15 @@ class Decision:
     existing_id: str | None = None
     messages: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    # the fields an update replaces in Xero: the planner cannot tell a change in Autotask from an edit a
+    # person made in Xero (no local state), so every field it rewrites on an existing document is listed
+    overwrites: list[str] = field(default_factory=list)
+
+    @property
+    def counters(self) -> tuple[str, ...]:
+        """The summary counters this decision adds to: its action, and `overwrites` for an update that
+        replaces values held in Xero (so a run reports how many documents it rewrote)."""
+        return (self.action, "overwrites") if self.overwrites else (self.action,)
 
     def as_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
@@ -125,6 +136,8 @@ class Decision:
             result["reason"] = self.reason
         if self.changes:
             result["changes"] = self.changes
+        if self.overwrites:
+            result["overwrites"] = self.overwrites
         if self.messages:
             result["xero_messages"] = self.messages
         if self.existing_id:
@@ -166,8 +179,10 @@ def diff(desired: Mapping[str, Any], existing: Mapping[str, Any]) -> list[str]:
     """Names of the elements we send whose value differs from Xero's (Status handled by the caller)."""
     changes = []
     for name, want in desired.items():
-        if name in ("Status", "Contact", "Type") or (name.endswith("ID") and name != "BrandingThemeID"):
-            continue
+        if name in ("Status", "Contact", "Type", "Url") or (
+            name.endswith("ID") and name != "BrandingThemeID"
+        ):
+            continue  # Url (our link to Autotask) is sent with every write but never a reason for one
         have = existing.get(name)
         if name == "LineItems":
             if _lines_differ(want, have or []):
@@ -212,8 +227,85 @@ def _decision(action: str, document: Document, existing_id: str | None = None, *
     )
 
 
+# Statuses in which Xero has issued a document: an invoice or credit note posted to the ledger (AUTHORISED,
+# then PAID), a purchase order approved (AUTHORISED, then BILLED). DRAFT and SUBMITTED ("awaiting
+# approval") have posted nothing and cannot be sent to the customer yet, so they follow Autotask, exchange
+# rate included.
+ISSUED = frozenset({"AUTHORISED", "PAID", "BILLED"})
+
+
+def _void_target(document: Document, status: str) -> str:
+    """Xero voids an approved invoice or credit note and deletes a draft; purchase orders have no VOIDED
+    status, so an approved one is deleted too (Xero allows AUTHORISED → DELETED for them)."""
+    return "VOIDED" if status == "AUTHORISED" and document.kind != "purchase_order" else "DELETED"
+
+
+def _keeps_issued_rate(document: Document, status: str) -> bool:
+    """True when Xero's CurrencyRate stands: the document is issued in Xero and the tenant has not asked
+    for `currency.update_issued_rates`. Why: the rate fixed the base-currency amounts posted when it was
+    approved; Autotask keeps only today's rate, so a full refresh would otherwise re-rate every unpaid
+    foreign invoice and move amounts already in the ledger and in filed returns."""
+    return status in ISSUED and not document.update_issued_rates
+
+
+def _undo(document: Document) -> str:
+    return "cancel" if document.kind == "purchase_order" else "void"
+
+
+def _held_as(status: str, existing: Mapping[str, Any]) -> str:
+    """How Xero holds a locked document, in the admin's words: "PAID in Xero (paid on 2025-10-01)"."""
+    paid_on = xero_date(existing.get("FullyPaidOnDate")) if status == "PAID" else None
+    money = " with payments or credits applied" if status != "BILLED" else ""
+    return f"{status} in Xero{f' (paid on {paid_on})' if paid_on else ''}{money}"
+
+
+def _release(status: str) -> tuple[str, str]:
+    """What frees a locked document in Xero so that the next run can change it, and what redoes it after."""
+    if status == "BILLED":
+        return "unmark it as billed in Xero (Options > Unmark as billed)", "mark it as billed again"
+    return "remove its payments, refunds and credit allocations in Xero", "apply them again"
+
+
+def _gone_reason(document: Document, status: str) -> str:
+    """Xero voided or deleted a document Autotask still has: say how to make the two agree."""
+    undone = "voiding" if status == "VOIDED" else "deleting"
+    return (
+        f"{status} in Xero, so it is not recreated: {_undo(document)} it in Autotask too, or, if {undone} "
+        "it in Xero was a mistake, enter it again in Xero by hand (Xero cannot restore it)"
+    )
+
+
+def _void_locked_reason(document: Document, status: str, existing: Mapping[str, Any]) -> str:
+    free, _ = _release(status)
+    if document.kind == "purchase_order":
+        return f"cancelled in Autotask but {_held_as(status, existing)}: {free}, and the next run deletes it"
+    return (
+        f"voided in Autotask but {_held_as(status, existing)}: {free}, and the next run voids it "
+        "(then apply the payment to the invoice that replaces it)"
+    )
+
+
+def _changed_locked_reason(status: str, existing: Mapping[str, Any], changes: Sequence[str]) -> str:
+    free, redo = _release(status)
+    return (
+        f"changed in Autotask ({', '.join(changes)}) but {_held_as(status, existing)}; not forced: to apply "
+        f"the change, {free}, let the next run update it, then {redo}; or restore the previous value in "
+        "Autotask (or in the mappings)"
+    )
+
+
+def _overwrite_reason(overwrites: Sequence[str]) -> str:
+    """Without a local state, a difference cannot be told apart from a change in Autotask or an edit a
+    person made in Xero, so every update says plainly that it replaces what Xero shows."""
+    return f"updates {', '.join(overwrites)} in Xero (overwrites any change made there)"
+
+
 def decide(document: Document, existing: Mapping[str, Any] | None) -> Decision:
-    """The action for one document given what Xero holds under its key (None: nothing)."""
+    """The action for one document given what Xero holds under its key (None: nothing).
+
+    An update names in `overwrites` the fields whose Xero value it replaces (Status excluded: it only
+    moves forward). An issued document keeps Xero's CurrencyRate (`_keeps_issued_rate`). Every
+    not_changeable reason ends with what the admin must do for the next run to agree."""
     id_field = ID_FIELD[document.kind]
     if existing is None:
         if document.void:
@@ -224,18 +316,21 @@ def decide(document: Document, existing: Mapping[str, Any] | None) -> Decision:
     if status in ("VOIDED", "DELETED"):
         if document.void:
             return _decision("unchanged", document, xero_id)
-        return _decision("not_changeable", document, xero_id, reason=f"{status} in Xero; it is not recreated")
+        return _decision("not_changeable", document, xero_id, reason=_gone_reason(document, status))
     locked = status in ("PAID", "BILLED") or (status == "AUTHORISED" and has_money_applied(existing))
     if document.void:
         if locked:
-            why = f"voided in Autotask but {status} in Xero with payments or credits applied; void it by hand"
+            why = _void_locked_reason(document, status, existing)
             return _decision("not_changeable", document, xero_id, reason=why)
-        target = "VOIDED" if status == "AUTHORISED" else "DELETED"
-        payload = {id_field: xero_id, "Status": target}
+        payload = {id_field: xero_id, "Status": _void_target(document, status)}
         return _decision("update", document, xero_id, payload=payload, changes=["Status"])
     changes = diff(document.payload, existing)
     want_status = str(document.payload.get("Status", ""))
     payload = dict(document.payload)
+    if _keeps_issued_rate(document, status):
+        # omitted, Xero keeps the rate it holds (as the sandbox does; Xero's docs are silent, UNCONFIRMED)
+        payload.pop("CurrencyRate", None)
+        changes = [name for name in changes if name != "CurrencyRate"]
     if want_status in STATUS_RANK and status in STATUS_RANK:
         if STATUS_RANK[want_status] > STATUS_RANK[status]:
             changes.append("Status")
@@ -244,10 +339,14 @@ def decide(document: Document, existing: Mapping[str, Any] | None) -> Decision:
     if not changes:
         return _decision("unchanged", document, xero_id)
     if locked:
-        why = f"changed in Autotask ({', '.join(changes)}) but {status} in Xero with payments; not forced"
+        why = _changed_locked_reason(status, existing, changes)
         return _decision("not_changeable", document, xero_id, reason=why, changes=changes)
     payload[id_field] = xero_id
-    return _decision("update", document, xero_id, payload=payload, changes=changes)
+    overwrites = [name for name in changes if name != "Status"]
+    reason = _overwrite_reason(overwrites) if overwrites else ""
+    return _decision(
+        "update", document, xero_id, payload=payload, changes=changes, overwrites=overwrites, reason=reason
+    )
 
 
 # ---- look-ups --------------------------------------------------------------------------------------------
@@ -345,15 +444,17 @@ def lookup_existing(
         wanted_type = {"invoice": "ACCREC", "credit_note": "ACCRECCREDIT"}.get(kind)
         records: list[dict[str, Any]] = []
         if kind == "invoice" and match_on == "number":
-            for batch in url_batches(keys):
+            # `InvoiceNumbers=` is comma-separated: a number holding a comma is looked up by `where`.
+            plain = [k for k in keys if "," not in k]
+            for batch in url_batches(plain):
                 params = {"InvoiceNumbers": ",".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
                 records.extend(client.get(tenant_id, collection, params)[collection])
+            records.extend(
+                _where_lookup(client, tenant_id, collection, number_field, [k for k in keys if "," in k])
+            )
         elif kind in ("invoice", "credit_note"):
             element = "Reference" if match_on == "reference" else number_field
-            for where_batch in chunks(keys, WHERE_BATCH):
-                where = " OR ".join(f"{element}=={_quote(k)}" for k in where_batch)
-                params = {"where": where, "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
-                records.extend(client.get(tenant_id, collection, params)[collection])
+            records.extend(_where_lookup(client, tenant_id, collection, element, keys))
         elif kind == "purchase_order":
             # Xero has no number filter for purchase orders: list from well before the earliest date we hold
             # (an edit may have moved the date), paged at 1,000.
@@ -377,3 +478,97 @@ def lookup_existing(
             if slot not in found or found[slot].get("Status") in ("DELETED", "VOIDED"):
                 found[slot] = record
     return found
+
+
+def _where_lookup(
+    client: XeroClient, tenant_id: str, collection: str, element: str, values: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Documents whose `element` equals one of `values`: `where` ORs, batched by count and URL length."""
+    records: list[dict[str, Any]] = []
+    for batch in where_batches(element, values):
+        params = {"where": " OR ".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
+        records.extend(client.get(tenant_id, collection, params)[collection])
+    return records
+
+
+def where_batches(
+    element: str, values: Iterable[str], budget: int = LOOKUP_URL_BUDGET
+) -> Iterator[list[str]]:
+    """`element=="value"` clauses in batches of at most WHERE_BATCH whose encoded length fits `budget`."""
+    batch: list[str] = []
+    used = 0
+    for value in values:
+        clause = f"{element}=={_quote(value)}"
+        cost = len(quote(clause, safe="")) + len(quote(" OR ", safe=""))
+        if batch and (used + cost > budget or len(batch) >= WHERE_BATCH):
+            yield batch
+            batch, used = [], 0
+        batch.append(clause)
+        used += cost
+    if batch:
+        yield batch
+
+
+def lookup_by_identity(
+    client: XeroClient, tenant_id: str, documents: Sequence[Document], prefix: str = ""
+) -> dict[str, dict[str, Any]]:
+    """Sales invoices carrying one of these documents' links to Autotask (`Url`), by that link.
+
+    Asked only for documents their number (or Reference) did not find, so that an invoice renumbered in
+    Autotask or in Xero is recognised instead of created a second time; an unchanged rerun never asks.
+
+    Cost: a link is long (about 100 characters), so `Url==` look-ups fit about a dozen per call. When
+    more than one such call is needed and `prefix` (the link up to the Autotask id) is known, one call
+    (`pageSize=1`) first counts the invoices that carry any of our links; when listing those is cheaper
+    than looking each up (always on a first sync into an organisation: it holds none, and the count is
+    the only call), they are listed instead, 1,000 a page."""
+    urls = sorted({doc.identity for doc in documents if doc.identity and doc.kind == "invoice"})
+    if not urls:
+        return {}
+    batches = list(where_batches("Url", urls))
+    records: list[dict[str, Any]] = []
+    listed = False
+    if prefix and len(batches) > 1:
+        ours = f"Url.StartsWith({_quote(prefix)})"
+        probe = client.get(tenant_id, "Invoices", {"where": ours, "page": 1, "pageSize": 1})
+        held = _item_count(probe)
+        if held is not None and -(-held // PAGE_SIZE) < len(batches):
+            listed = True
+            for page in range(1, -(-held // PAGE_SIZE) + 1):
+                params = {"where": ours, "page": page, "pageSize": PAGE_SIZE, "unitdp": 4}
+                records.extend(client.get(tenant_id, "Invoices", params)["Invoices"])
+    if not listed:
+        for batch in batches:
+            params = {"where": " OR ".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
+            records.extend(client.get(tenant_id, "Invoices", params)["Invoices"])
+    wanted = set(urls)
+    found: dict[str, dict[str, Any]] = {}
+    for record in records:
+        url = str(record.get("Url") or "")
+        if record.get("Type") != "ACCREC" or url not in wanted:
+            continue
+        if url not in found or found[url].get("Status") in ("DELETED", "VOIDED"):
+            found[url] = record
+    return found
+
+
+def _item_count(body: Any) -> int | None:
+    """`pagination.itemCount` of a paged answer (Xero adds it to paged collections), None if absent."""
+    pagination = body.get("pagination") if isinstance(body, Mapping) else None
+    count = pagination.get("itemCount") if isinstance(pagination, Mapping) else None
+    return count if isinstance(count, int) and count >= 0 else None
+
+
+def identity_mismatch(document: Document, record: Mapping[str, Any]) -> Decision:
+    """A document Xero already holds under another number (or Reference): reported, never created twice."""
+    element = "Reference" if document.match_on == "reference" else NUMBER_FIELD[document.kind]
+    held = str(record.get(element) or "")
+    xero_id = str(record.get(ID_FIELD[document.kind]) or "")
+    status = str(record.get("Status") or "")
+    reason = (
+        f"Autotask invoice id {document.source_id} is already in Xero with {element} {held!r} ({status}), "
+        f"but Autotask now gives {document.key!r}: it was renumbered in Autotask or edited in Xero. Not "
+        f"created a second time. Make the two agree (set {element} to {document.key!r} in Xero, or change "
+        "the number back in Autotask); the next run then finds it"
+    )
+    return _decision("rejected", document, xero_id, reason=reason)

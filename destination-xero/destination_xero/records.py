@@ -123,7 +123,7 @@ def to_date(value: Any, name: str = "date") -> pendulum.Date:
         if len(text) >= 10 and text[4] == "-" and text[7] == "-":
             return pendulum.Date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
         parsed = pendulum.parse(text)
-    except (ValueError, TypeError, pendulum.parsing.exceptions.ParserError):
+    except (ValueError, TypeError, OverflowError, pendulum.parsing.exceptions.ParserError):
         raise RecordError(f"{name} is not a date: {value!r}") from None
     if isinstance(parsed, pendulum.DateTime):
         return parsed.date()
@@ -250,6 +250,15 @@ class PurchaseOrder:
     cancelled: bool = False
     reference: str | None = None
     freight: Decimal = ZERO
+
+
+def _document_date(f: _Fields, document: str, *names: str) -> pendulum.Date | None:
+    """A document's date, its error naming the document too: "invoice 20123: dueDate is not a date"
+    (whether the date is one Xero takes is the mapper's concern, see mapping.XERO_MIN_DATE)."""
+    try:
+        return f.date(*names)
+    except RecordError as exc:
+        raise RecordError(f"{document}: {exc}") from None
 
 
 def _udfs(f: _Fields) -> dict[str, str]:
@@ -410,7 +419,7 @@ def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
         lines = tuple(parse_invoice_line(line) for line in lines_raw if isinstance(line, Mapping))
     except RecordError as exc:
         raise RecordError(f"invoice {number}: line: {exc}") from None
-    date = f.date("invoiceDateTime", "invoiceDate", "date")
+    date = _document_date(f, f"invoice {number}", "invoiceDateTime", "invoiceDate", "date")
     if date is None:
         raise RecordError(f"invoice {number}: invoiceDateTime is missing")
     company = parse_company(company_raw)
@@ -424,7 +433,7 @@ def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
         number=number,
         company=company,
         date=date,
-        due_date=f.date("dueDate"),
+        due_date=_document_date(f, f"invoice {number}", "dueDate"),
         total=total if total is not None else sum((ln.extended_price + ln.tax_dollars for ln in lines), ZERO),
         tax_total=tax_total if tax_total is not None else sum((ln.tax_dollars for ln in lines), ZERO),
         lines=lines,
@@ -460,7 +469,7 @@ def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
         product = _line_product(li)
         description = li.text("memo", "description") or (product.name if product else None) or "-"
         lines.append(PurchaseOrderLine(line_id, description, quantity, cost, product))
-    date = f.date("submitDateTime", "createDateTime", "date")
+    date = _document_date(f, f"purchase order {po_id}", "submitDateTime", "createDateTime", "date")
     if date is None:
         raise RecordError(f"purchase order {po_id}: createDateTime is missing")
     code, rate = _currency(f)
@@ -476,7 +485,9 @@ def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
         lines=tuple(lines),
         currency_code=code,
         exchange_rate=rate,
-        delivery_date=f.date("latestEstimatedArrivalDate", "shippingDate"),
+        delivery_date=_document_date(
+            f, f"purchase order {po_id}", "latestEstimatedArrivalDate", "shippingDate"
+        ),
         ship_to=Address(
             line1=f.text("shipToAddress1"),
             line2=f.text("shipToAddress2"),

@@ -21,25 +21,41 @@ flushes the engine (resolve contacts and items, look up, write, reject), so:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
 import typing as t
 from collections.abc import Mapping
 from decimal import Decimal
+from pathlib import PurePath
 
 from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import BatchSink, Sink
 
 from .client import XeroClient
-from .config import Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
+from .run_lock import RunLockBusy, run_lock
 from .spec import CONFIG_KEYS, singer_config_jsonschema
 from .writer import Engine
 
-if t.TYPE_CHECKING:
-    from pathlib import PurePath
+
+def _read_config_files(config: t.Any) -> t.Any:
+    """Config files read by the core (a UTF-8 byte-order mark is accepted; a bad file is one clear line),
+    merged in order as singer-sdk would; a dict passes through."""
+    paths = [config] if isinstance(config, str | PurePath) else config
+    if not isinstance(paths, list):
+        return config
+    merged: dict[str, t.Any] = {}
+    for path in paths:
+        try:
+            merged.update(read_config_file(path))
+        except ConfigError as exc:
+            logging.getLogger("target-xero").error("%s", exc)
+            sys.exit(1)
+    return merged
 
 
 def _destination_config(config: Mapping[str, t.Any]) -> Config:
@@ -115,6 +131,7 @@ class TargetXero(Target):
         setup_mapper: bool = True,
         message_reader: t.Any = None,
     ) -> None:
+        config = _read_config_files(config)
         super().__init__(
             config=config,
             parse_env_config=parse_env_config,
@@ -124,6 +141,16 @@ class TargetXero(Target):
         )
         logging.getLogger("destination_xero").setLevel(logging.INFO)  # the core's rejections and notes
         self.destination = _destination_config(self.config)
+        self._lock = contextlib.ExitStack()
+        try:  # held until the end of the input (process_endofpipe) or of the process, even on kill -9
+            self._lock.enter_context(run_lock(self.destination))
+        except RunLockBusy as exc:
+            self.logger.error("%s", exc)
+            sys.exit(3)
+        if self.destination.dry_run:
+            self.logger.info(
+                "dry run: nothing is written, so no state is emitted (the next real run sends it)"
+            )
         self.engine = Engine(self.destination, XeroClient(self.destination), on_decision=self._decision)
         self.stopped = False
         self._ignored: set[str] = set()
@@ -151,6 +178,8 @@ class TargetXero(Target):
             self.stopped = True
 
     def _write_state_message(self, state: dict[str, t.Any]) -> None:
+        if self.destination.dry_run:
+            return
         if self.stopped:
             if not self._state_withheld:
                 self._state_withheld = True
@@ -159,7 +188,7 @@ class TargetXero(Target):
                     "is emitted, the deferred records are sent by the next run"
                 )
             return
-        super()._write_state_message(state)
+        super()._write_state_message(self.engine.ledger.singer(state))  # with the documents to retry
 
     def _decision(self, decision: dict[str, t.Any]) -> None:
         if self.destination.dry_run or decision.get("action") != "unchanged":
@@ -168,18 +197,19 @@ class TargetXero(Target):
     def process_endofpipe(self) -> None:
         """After the last drain (and the last state): the summary, then the exit status.
 
-        The end of `listen()`; singer-sdk marks `listen` final, so the exit happens here."""
+        The end of `listen()`; singer-sdk marks `listen` final, so the exit happens here, and so does the
+        release of the run lock taken in `__init__` (in-process runs, like the SDK's tests, make several
+        targets one after the other)."""
+        with self._lock:
+            self._finish()
+
+    def _finish(self) -> None:
         super().process_endofpipe()
         summary = self.engine.summary()
         self.logger.info("summary %s", json.dumps(summary, default=_json_default, sort_keys=True))
         code = self.exit_code()
         if code == 1:
-            where = self.destination.rejected_records_path
-            self.logger.error(
-                "%d document(s) rejected; see the log%s",
-                self.engine.rejected.count,
-                f" and {where}" if where else "",
-            )
+            self.logger.error("%s", self.engine.failure_message())
         elif code == 2:
             reasons = "; ".join(self.engine.stop_reasons()) or "Xero's daily call limit was reached"
             self.logger.error("stopped early, the rest is sent by the next run: %s", reasons)

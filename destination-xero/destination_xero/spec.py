@@ -80,9 +80,23 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         "Fail the sync when documents were rejected",
         "After processing everything, end with an error if any document was rejected.",
     ),
-    "xero": (
+    "run_lock": (
         "advanced",
         8,
+        "One run at a time",
+        "A run waits for the previous run writing to the same organisation on this host, then stops "
+        "without writing (the next run sends everything).",
+    ),
+    "autotask_invoice_url": (
+        "advanced",
+        9,
+        "Link to the Autotask invoice",
+        "Set on each Xero invoice ({id} is the Autotask invoice id) and used to find an invoice renumbered "
+        "in Autotask or Xero. Set it once; a changed link is written only with the invoice's next change.",
+    ),
+    "xero": (
+        "advanced",
+        10,
         "Xero endpoints",
         "Only for a sandbox or a proxy; leave empty to use Xero.",
     ),

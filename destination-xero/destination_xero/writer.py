@@ -46,8 +46,19 @@ from .client import (
 from .config import Config, Tenant
 from .documents import COLLECTION, ID_FIELD, Document, OrgProfile
 from .mapping import Mapper, MappingError
-from .planner import ContactIndex, Decision, chunks, decide, load_items, load_profile, lookup_existing
+from .planner import (
+    ContactIndex,
+    Decision,
+    chunks,
+    decide,
+    identity_mismatch,
+    load_items,
+    load_profile,
+    lookup_by_identity,
+    lookup_existing,
+)
 from .records import Company, Invoice, ProductRef, PurchaseOrder, RecordError, parse_record, stream_kind
+from .retry_ledger import FAILED, RetryLedger
 from .routing import Rejection, Router
 
 # Documents queued across organisations before they are written without waiting for a state: 20 full
@@ -146,6 +157,9 @@ class Engine:
         # records received per stream since the last flush (Airbyte states carry them as destinationStats)
         self.received: dict[str, int] = {}
         self._decisions_lock = threading.Lock()
+        # documents that did not land, carried in every state passed on until they do (retry_ledger.py)
+        self.ledger = RetryLedger()
+        self._failures: list[str] = []  # "kind key: reason" of every document that did not land
 
     # ---- input ---------------------------------------------------------------------------------------
     def add(self, stream: str, raw: Mapping[str, Any]) -> None:
@@ -230,7 +244,22 @@ class Engine:
                     )
                     continue
                 document = state.mapper.void_only(part)
+            self._link_to_autotask(document, invoice.id)
             state.queue[f"{document.kind}:{document.key}"] = document
+
+    @property
+    def _link_prefix(self) -> str:
+        """Every link we set starts with this (the template up to `{id}`): how our invoices are counted."""
+        return self.config.autotask_invoice_url.split("{id}", 1)[0]
+
+    def _link_to_autotask(self, document: Document, autotask_id: int) -> None:
+        """Xero invoices carry a link to their Autotask invoice (`Url`, shown as "Go to ..." in Xero, and
+        rarely edited): it identifies the document whatever its number. Credit notes have no such field."""
+        if document.kind != "invoice":
+            return
+        document.identity = self.config.autotask_invoice_url.replace("{id}", str(autotask_id))
+        if not document.void:
+            document.payload["Url"] = document.identity
 
     def _add_purchase_order(self, po: PurchaseOrder) -> None:
         tenant = self.router.route_purchase_order(po)
@@ -261,23 +290,18 @@ class Engine:
 
     def _record_one(self, decision: Decision) -> None:
         summary = self.summaries.get(decision.tenant_id)
+        self.ledger.note(decision.kind, decision.action, decision.source_id, decision.reason)
         if summary is not None:
             summary.add(decision.kind, decision.action)
-            if (
-                decision.document is not None
-                and decision.document.rounding
-                and decision.action
-                in (
-                    "create",
-                    "update",
-                )
-            ):
+            if decision.action in ("create", "update") and decision.document and decision.document.rounding:
                 summary.rounding_lines += 1
         entry = decision.as_dict()
         if not self.dry_run:
             entry.pop("payload", None)
         entry["dry_run"] = self.dry_run
-        if decision.action == "rejected":
+        if decision.action in FAILED:
+            # A change Xero will not take leaves the two systems disagreeing: reported like a rejection
+            # (file, warning, exit status) on every run until someone resolves it.
             tenant = self._tenants.get(decision.tenant_id)
             self.rejected.write(
                 {
@@ -286,13 +310,16 @@ class Engine:
                     "key": decision.key,
                     "tenant_id": decision.tenant_id or None,
                     "tenant": tenant.tenant.name if tenant else None,
+                    "action": decision.action,
                     "reason": decision.reason,
                     "xero_messages": decision.messages,
                     "at": pendulum.now("UTC").to_iso8601_string(),
                 }
             )
             detail = decision.reason + (f" ({'; '.join(decision.messages)})" if decision.messages else "")
-            log.warning("rejected %s %s: %s", decision.kind, decision.key, self.redactor.clean(detail))
+            verb = "rejected" if decision.action == "rejected" else "not changeable in Xero:"
+            log.warning("%s %s %s: %s", verb, decision.kind, decision.key, self.redactor.clean(detail))
+            self._failures.append(self.redactor.clean(f"{decision.kind} {decision.key}: {detail}"))
         if self.on_decision is not None:
             self.on_decision(json.loads(self.redactor.clean(dumps(_jsonable(entry))), parse_float=Decimal))
 
@@ -340,7 +367,18 @@ class Engine:
             documents = self._resolve_contacts(state, documents)
             documents = self._resolve_items(state, documents)
             existing = lookup_existing(self.client, state.tenant.tenant_id, documents)
-            decisions = [decide(doc, existing.get(f"{doc.kind}:{doc.key}")) for doc in documents]
+            unmatched = [doc for doc in documents if f"{doc.kind}:{doc.key}" not in existing and doc.identity]
+            moved = (
+                lookup_by_identity(self.client, state.tenant.tenant_id, unmatched, self._link_prefix)
+                if unmatched
+                else {}
+            )
+            decisions = [
+                identity_mismatch(doc, moved[doc.identity])
+                if doc.identity in moved
+                else decide(doc, existing.get(f"{doc.kind}:{doc.key}"))
+                for doc in documents
+            ]
             for decision in decisions:
                 if decision.action not in ("create", "update"):
                     pending.pop(id(decision.document), None)
@@ -668,11 +706,29 @@ class Engine:
                 "stopped": summary.stopped,
             }
         unrouted = self.rejected.count - sum(
-            n.get("rejected", 0) for s in self.summaries.values() for n in s.counts.values()
+            n.get(action, 0) for s in self.summaries.values() for n in s.counts.values() for action in FAILED
         )
         if unrouted:
             result["(no tenant)"] = {"rejected": unrouted}
         return result
+
+    def failures(self) -> list[str]:
+        """Every document that did not land this run ("invoice 20123: reason"), for the final message."""
+        with self._decisions_lock:
+            return list(self._failures)
+
+    def failure_message(self, limit: int = 10) -> str:
+        """The run's closing line when documents did not land: how many, which, and that they come back."""
+        failures = self.failures()
+        named = "; ".join(failures[:limit]) + (
+            f"; and {len(failures) - limit} more" if len(failures) > limit else ""
+        )
+        where = f" (all in {self.config.rejected_records_path})" if self.config.rejected_records_path else ""
+        return (
+            f"{len(failures)} document(s) are not in Xero as Autotask has them{where}: {named}. They are "
+            "sent again on every run until they land: fix the cause (the mapping, or the document in Xero) "
+            "and the next run sends them"
+        )
 
     def stop_reasons(self) -> list[str]:
         """Why organisations stopped early (day limit, access refused): the adapters' final message."""

@@ -101,7 +101,7 @@ def test_first_run_processes_everything_then_fails_on_the_rejections(runs):
     assert run1.producer_code == 0, run1.producer_stderr[-2000:]
     assert run1.code != 0
     errors = [m["trace"]["error"] for m in _by_type(run1, "TRACE") if m["trace"].get("type") == "ERROR"]
-    assert len(errors) == 1 and "rejected" in errors[0]["message"], errors
+    assert len(errors) == 1 and "not in Xero as Autotask has them" in errors[0]["message"], errors
     assert errors[0]["failure_type"] == "config_error"
     rejected = [json.loads(x) for x in (runs["tmp"] / "rejected.jsonl").read_text().splitlines()]
     reasons = {r["reason"] + " | " + "; ".join(r["xero_messages"] or []) for r in rejected}
@@ -109,13 +109,39 @@ def test_first_run_processes_everything_then_fails_on_the_rejections(runs):
     assert rejected and all(any(e in r for e in expected) for r in reasons), reasons
 
 
+def assert_carries_retries(got: dict, sent: dict, failed: set[int]) -> None:
+    """The state passed on is the source's, plus `retry`: the documents that did not land, whose
+    fingerprints are dropped so that the source sends them again."""
+    retry = set(got.pop("retry", []))
+    fingerprints = got.pop("fingerprints", None)
+    sent = dict(sent)
+    sent_fingerprints = sent.pop("fingerprints", None)
+    assert got == {k: v for k, v in sent.items() if k != "retry"}
+    if sent_fingerprints is None:
+        assert fingerprints is None and not retry
+        return
+    assert retry == failed
+    assert fingerprints == {k: v for k, v in sent_fingerprints.items() if int(k) not in failed}
+
+
 def test_every_state_is_passed_on_with_destination_stats(runs):
     source_states = [m for m in runs["source"] if m.get("type") == "STATE"]
+    rejected = [json.loads(x) for x in (runs["tmp"] / "rejected.jsonl").read_text().splitlines()]
+    failed = {
+        "invoices": {r["autotask_id"] for r in rejected if r["kind"] in ("invoice", "credit_note")},
+        "purchase_orders": {r["autotask_id"] for r in rejected if r["kind"] == "purchase_order"},
+    }
+    assert failed["invoices"]
     for run in (runs["run1"], runs["run2"]):
         states = _by_type(run, "STATE")
         assert len(states) == len(source_states) > 0
         for got, sent in zip(states, source_states, strict=True):
-            assert got["state"]["stream"] == sent["state"]["stream"]
+            got_stream, sent_stream = got["state"]["stream"], sent["state"]["stream"]
+            assert got_stream["stream_descriptor"] == sent_stream["stream_descriptor"]
+            name = sent_stream["stream_descriptor"]["name"]
+            assert_carries_retries(
+                got_stream["stream_state"], sent_stream["stream_state"], failed.get(name, set())
+            )
             assert (
                 got["state"]["destinationStats"]["recordCount"] == sent["state"]["sourceStats"]["recordCount"]
             )

@@ -95,18 +95,35 @@ def test_first_run_writes_everything_then_exits_1_on_the_rejections(runs):
     run1 = runs["run1"]
     assert run1.producer_code == 0, run1.producer_stderr[-2000:]
     assert run1.code == 1, run1.stderr[-3000:]
-    assert "document(s) rejected" in run1.stderr
+    assert "document(s) are not in Xero as Autotask has them" in run1.stderr
     reasons = [json.loads(x)["reason"] for x in (runs["tmp"] / "rejected.jsonl").read_text().splitlines()]
     expected = ("no TaxType mapped for tax region 'New Zealand GST'", "is not enabled in organisation")
     assert reasons and all(any(e in r for e in expected) for r in reasons)
 
 
-def test_the_tap_state_is_emitted_after_the_writes(runs):
+def test_the_tap_state_is_emitted_after_the_writes_with_the_rejected_invoices_to_retry(runs):
     last_tap_state = [m["value"] for m in runs["tap_lines"] if m.get("type") == "STATE"][-1]
+    rejected = {
+        json.loads(x)["autotask_id"]
+        for x in (runs["tmp"] / "rejected.jsonl").read_text().splitlines()
+        if json.loads(x)["kind"] in ("invoice", "credit_note")
+    }
+    assert rejected
     for name in ("run1", "run2"):
         states = _states(runs[name])
         assert states, name
-        assert states[-1] == json.loads(json.dumps(last_tap_state)), name
+        emitted = states[-1]
+        invoices = emitted["bookmarks"]["invoices"]["autotask"]
+        assert invoices.pop("retry") == sorted(rejected), name
+        assert not set(invoices.get("fingerprints", {})) & {str(i) for i in rejected}, name
+        expected = json.loads(json.dumps(last_tap_state))  # a fresh copy per run
+        tap_invoices = expected["bookmarks"]["invoices"]["autotask"]
+        tap_invoices.pop("retry", None)
+        if "fingerprints" in tap_invoices:  # the rejected ones are dropped, so any source re-sends them
+            tap_invoices["fingerprints"] = {
+                k: v for k, v in tap_invoices["fingerprints"].items() if int(k) not in rejected
+            }
+        assert emitted == expected, name
 
 
 def test_rotated_token_is_in_the_store_and_the_next_run_uses_it(runs):

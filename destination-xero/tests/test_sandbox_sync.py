@@ -686,3 +686,36 @@ def test_account_number_match_and_update_details(fresh, tmp_path):
         contact["EmailAddress"] == "accounts@harbour.example"
         and contact["Name"] == "Harbour Logistics Pty Ltd"
     )
+
+
+@pytest.mark.parametrize("retyped", [1, 30])
+def test_invoices_renumbered_in_xero_are_found_by_their_link_never_created_twice(fresh, tmp_path, retyped):
+    """A person retypes numbers in Xero (E-2000 -> INV-E-2000); the next full run finds each invoice by its
+    link to Autotask (`Url`) and reports it, creating none. One retyped invoice costs one `Url==` look-up;
+    thirty cost a count and one listing page instead of three look-up batches."""
+    config = make_config(fresh, tmp_path)
+    records = [("invoices", invoice(500 + i, f"E-{2000 + i}", [line(i, "1", "10")])) for i in range(40)]
+    engine, decisions = run(config, records)
+    assert engine.exit_code() == 0 and set(by_action(decisions, "invoice").values()) == {"create"}
+    uk = tenants(fresh)[UK]
+    held = read(config, uk, "Invoices", page=1, pageSize=100)["Invoices"]
+    assert all(str(i["Url"]).endswith(f"InvoiceID={500 + int(i['InvoiceNumber'][2:]) - 2000}") for i in held)
+    client = XeroClient(config)
+    for doc in sorted(held, key=lambda d: d["InvoiceNumber"])[:retyped]:
+        client.request(
+            "POST",
+            uk,
+            f"Invoices/{doc['InvoiceID']}",
+            body={"Invoices": [{"InvoiceNumber": f"INV-{doc['InvoiceNumber']}"}]},
+        )
+    before_writes, before_reads = len(writes(fresh)), len(fresh.admin("xero", "requests"))
+    engine, decisions = run(config, records)
+    after = fresh.admin("xero", "requests")[before_reads:]
+    assert len(writes(fresh)) == before_writes  # nothing created twice
+    rejected = [d for d in decisions if d["action"] == "rejected"]
+    assert len(rejected) == retyped
+    assert all("renumbered in Autotask or edited in Xero" in d["reason"] for d in rejected)
+    assert all(d["key"] in d["reason"] and "INV-E-" in d["reason"] for d in rejected)
+    link_reads = [r for r in after if r["method"] == "GET" and "Url" in json.dumps(r)]
+    assert len(link_reads) == (1 if retyped == 1 else 2), link_reads
+    assert engine.exit_code() == 1

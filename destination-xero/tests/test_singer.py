@@ -146,4 +146,7 @@ def test_rejections_exit_non_zero_after_processing_everything(sb, tmp_path):
     assert [json.loads(x)["autotask_id"] for x in (tmp_path / "rejected.jsonl").read_text().splitlines()] == [
         8101
     ]
-    assert json.loads(proc.stdout.splitlines()[-1]) == {"bookmarks": {"invoices": {"cursor": 8102}}}
+    # the rejected invoice is listed for the source to send again (retry_ledger.py)
+    assert json.loads(proc.stdout.splitlines()[-1]) == {
+        "bookmarks": {"invoices": {"cursor": 8102, "autotask": {"retry": [8101]}}}
+    }
