@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 PYTEST_ARGS ?=
+# Tests run uv themselves (packaging checks, the tap-xero peer): the bootstrapped one is on their PATH too.
+export PATH := $(dir $(UV)):$(PATH)
 
 .PHONY: help bootstrap sync test lint demo sandbox reliability bench clean
 

@@ -10,7 +10,8 @@ Why each piece:
 - 500/502/503/504, connection resets and timeouts are retried with exponential backoff and full jitter (a
   small loop rather than the `backoff` library so tests can inject the sleep); writes carry a
   deterministic `Idempotency-Key`, so a retried write cannot create a second document;
-- a 401 (expired token) refreshes once and retries;
+- a 401 (expired token) refreshes and retries; a second 401 straight after the refresh means the
+  organisation refuses this app;
 - every refresh token is persisted through the `TokenStore` BEFORE the access token from the same response
   is used (see tokens.py);
 - errors carry status, Xero's problem text and validation messages: never headers, tokens or secrets.
@@ -456,6 +457,9 @@ class XeroClient:
                     refreshed = True
                     self.auth.access_token(force=True)
                     continue
+                # Only two 401s in a row mean the organisation refuses us: a token refreshed before a long
+                # throttle wait or a retried outage may have expired again by the next try.
+                refreshed = raw.status_code == 401
                 if raw.status_code == 429:
                     throttles += 1
                     if throttles > MAX_THROTTLES:

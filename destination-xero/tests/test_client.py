@@ -175,6 +175,38 @@ def test_401_refreshes_once_and_retries():
         assert m.request_history[-1].headers["Authorization"] == "Bearer a2"
 
 
+def test_a_token_that_expires_again_during_a_throttle_wait_is_refreshed_again():
+    """A refreshed token can outlive a long Retry-After wait no better than the first one did."""
+    client = make_client()
+    with rm.Mocker() as m:
+        m.post(TOKEN, [{"json": {"access_token": f"a{n}", "expires_in": 1800}} for n in (1, 2, 3)])
+        expired = {"Title": "Unauthorized", "Detail": "TokenExpired"}
+        throttled = {"status_code": 429, "headers": {"Retry-After": "1"}, "text": ""}
+        m.get(
+            f"{API}/Items",
+            [
+                {"status_code": 401, "json": expired},
+                throttled,
+                {"status_code": 401, "json": expired},
+                {"json": {"Items": []}},
+            ],
+        )
+        assert client.get("t1", "Items") == {"Items": []}
+        assert m.request_history[-1].headers["Authorization"] == "Bearer a3"
+
+
+def test_two_401s_in_a_row_mean_the_organisation_refuses_the_app():
+    client = make_client()
+    with rm.Mocker() as m:
+        m.post(TOKEN, [{"json": {"access_token": f"a{n}", "expires_in": 1800}} for n in (1, 2)])
+        refused = {"Title": "Unauthorized", "Detail": "AuthenticationUnsuccessful"}
+        m.get(f"{API}/Items", status_code=401, json=refused)
+        with pytest.raises(XeroError) as info:
+            client.get("t1", "Items")
+        assert info.value.status == 401
+        assert len([r for r in m.request_history if r.url.startswith(API)]) == 2
+
+
 def test_short_lived_tokens_are_renewed_half_way_not_before_every_call():
     clock = FakeClock()
     client = make_client(clock=clock)

@@ -93,6 +93,9 @@ class SandboxServer:
         self.policy = policy
         self.recorder = Recorder()
         self.faults = FaultInjector(faults or FaultConfig())
+        # Seconds the shared clock moves on after each API call here: a test of token expiry then spans
+        # as many token lifetimes on a fast machine as on a slow one.
+        self.per_call_seconds = 0.0
         self._server = make_keepalive_server("127.0.0.1", port, self._wsgi, clock=clock.time)
         self._thread: threading.Thread | None = None
 
@@ -147,6 +150,8 @@ class SandboxServer:
         entry.body = ctx.log_body
         throttled = ctx.throttled or response.status_code == 429
         self.recorder.finish(entry, ctx.template or request.path, response.status_code, throttled)
+        if self.per_call_seconds:
+            self.clock.advance(self.per_call_seconds)
         if fault == "slow":
             time.sleep(self.faults.config.slow_seconds)
         elif fault == "reset":
@@ -166,6 +171,7 @@ class SandboxServer:
                 self.app.reset()
                 self.recorder.reset()
                 self.faults.configure(FaultConfig())
+                self.per_call_seconds = 0.0
                 return json_response({"reset": True})
             if action == "faults" and request.method == "POST":
                 config = FaultConfig.from_json(request.get_json(force=True))
@@ -177,8 +183,19 @@ class SandboxServer:
                 )
             if action == "clock" and request.method == "POST":
                 body = request.get_json(force=True) or {}
+                if "per_call_seconds" in body:
+                    per_call = float(body["per_call_seconds"])
+                    if per_call < 0:
+                        raise ValueError("the sandbox clock only moves forward")
+                    self.per_call_seconds = per_call
                 offset = self.clock.advance(float(body.get("advance_seconds", 0)))
-                return json_response({"offset_seconds": offset, "now": self.clock.now().to_iso8601_string()})
+                return json_response(
+                    {
+                        "offset_seconds": offset,
+                        "now": self.clock.now().to_iso8601_string(),
+                        "per_call_seconds": self.per_call_seconds,
+                    }
+                )
             if action == "clock" and request.method == "GET":
                 return json_response(
                     {"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()}

@@ -365,12 +365,16 @@ def advance(running: RunningSandbox, seconds: float) -> None:
 
 @dataclass
 class ClockTicker:
-    """Advances the sandbox clock by `step` seconds every `every` wall seconds while a sync runs, so a
-    sync of seconds spans many token lifetimes (the connectors' own clocks do not move: the sandbox is
-    the one that says a token expired)."""
+    """Moves the sandbox clock on while a sync runs, so a sync of seconds spans many token lifetimes (the
+    connectors' own clocks do not move: the sandbox is the one that says a token expired).
+
+    `per_call` seconds after every Xero call make the span independent of how fast the machine is (a quick
+    machine finishes in fewer wall ticks); `step` seconds every `every` wall seconds also move time on while
+    a connector waits. `advanced` is the clock's whole movement while ticking."""
 
     running: RunningSandbox
     step: float
+    per_call: float = 0.0
     every: float = 0.5
     advanced: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -378,10 +382,16 @@ class ClockTicker:
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
             advance(self.running, self.step)
-            self.advanced += self.step
+
+    def _offset(self, per_call: float | None = None) -> float:
+        body: dict[str, float] = {"advance_seconds": 0}
+        if per_call is not None:
+            body["per_call_seconds"] = per_call
+        return float(self.running.admin("xero", "clock", body)["offset_seconds"])
 
     @contextmanager
     def ticking(self) -> Iterator[ClockTicker]:
+        start = self._offset(self.per_call)
         thread = threading.Thread(target=self._loop, daemon=True)
         thread.start()
         try:
@@ -389,6 +399,7 @@ class ClockTicker:
         finally:
             self._stop.set()
             thread.join(timeout=10)
+            self.advanced = self._offset(0.0) - start
 
 
 # ---- another client spending quota -------------------------------------------------------------------------
