@@ -724,7 +724,7 @@ def test_bad_values_stop_only_their_own_document(
         fate[label] = (
             "landed"
             if held == 1
-            else (f"rejected: {line['reason'][:80]}" if line else f"{held} in Xero, no reason")
+            else (f"rejected: {line['reason'][:120]}" if line else f"{held} in Xero, no reason")
         )
     comma_once = fate["number with a comma"] == "landed"
     accounted = all(v == "landed" or v.startswith("rejected") for v in fate.values())
