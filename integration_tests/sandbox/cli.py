@@ -19,6 +19,7 @@ from .credentials import AutotaskCredentials, XeroCredentials
 from .faults import FaultConfig
 from .ratelimits import RateLimitPolicy
 from .server import SandboxServer
+from .xero.tiers import DEFAULT_TIER, TIERS, tier_named
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults", default=None, help='"rate=0.1;kinds=429,500;seed=7" or JSON, applied to both APIs'
     )
     up.add_argument("--token-ttl", type=int, default=1800, help="Xero access-token lifetime in seconds")
+    up.add_argument(
+        "--xero-tier",
+        default=DEFAULT_TIER,
+        type=str.lower,
+        choices=sorted(TIERS),
+        help="the Xero app tier: its calls a day per organisation (starter 1,000, others 5,000) and how many "
+        f"organisations it may connect (default {DEFAULT_TIER}, an MSP's own app)",
+    )
+    up.add_argument(
+        "--xero-legacy-app",
+        action="store_true",
+        help="a Xero app created before 2 March 2026, which may still ask for accounting.transactions "
+        "(default: a newer app, granular scopes only)",
+    )
 
     export = sub.add_parser("export", help="write a generated dataset to a JSON file")
     export.add_argument("--dataset", default="demo", help="demo | bench:N | path")
@@ -55,9 +70,12 @@ class Sandbox:
         policy: RateLimitPolicy | None = None,
         faults: FaultConfig | None = None,
         token_ttl: int = 1800,
+        legacy_app: bool = False,
+        xero_tier: str | None = None,
     ) -> None:
         from .autotask.app import AutotaskApp
         from .xero.app import XeroApp
+        from .xero.scopes import LEGACY_APP_CREATED, NEW_APP_CREATED
 
         self.clock = SandboxClock()
         self.policy = policy or RateLimitPolicy()
@@ -71,7 +89,13 @@ class Sandbox:
             dataset.get("autotask", {}), self.clock, self.policy, self.autotask_credentials
         )
         self.xero_app = XeroApp(
-            dataset.get("xero", {}), self.clock, self.policy, self.xero_credentials, token_ttl=token_ttl
+            dataset.get("xero", {}),
+            self.clock,
+            self.policy,
+            self.xero_credentials,
+            token_ttl=token_ttl,
+            app_created=LEGACY_APP_CREATED if legacy_app else NEW_APP_CREATED,
+            tier=tier_named(xero_tier),
         )
         self.autotask = SandboxServer(self.autotask_app, self.clock, self.policy, autotask_port, faults)
         self.xero = SandboxServer(self.xero_app, self.clock, self.policy, xero_port, faults)
@@ -104,6 +128,8 @@ class Sandbox:
                 "refresh_token": self.xero_app.initial_refresh_token(),
                 "tenants": self.xero_app.tenants(),
                 "custom_connection": self.xero_app.custom_connection_info(),
+                "app": self.xero_app.app_info(),
+                "tier": self.xero_app.tier_info(),
             },
         }
 
@@ -125,6 +151,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
         policy=policy,
         faults=faults,
         token_ttl=args.token_ttl,
+        legacy_app=args.xero_legacy_app,
+        xero_tier=args.xero_tier,
     )
     stop = threading.Event()
 
@@ -138,7 +166,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     print(
         f"sandbox: Autotask on {sandbox.autotask.root_url}, Xero on {sandbox.xero.root_url} "
-        f"(rate limits {policy.describe()}); Ctrl-C to stop",
+        f"(rate limits {policy.describe()}, Xero app tier {args.xero_tier}); Ctrl-C to stop",
         file=sys.stderr,
     )
     stop.wait()

@@ -73,6 +73,8 @@ def running_sandbox(
     rate_limits: str = "off",
     faults: str | None = None,
     token_ttl: int | None = None,
+    legacy_app: bool = False,
+    xero_tier: str | None = None,
     autotask_port: int = 0,
     xero_port: int = 0,
     timeout: float = 120.0,
@@ -97,6 +99,10 @@ def running_sandbox(
         command += ["--faults", faults]
     if token_ttl is not None:
         command += ["--token-ttl", str(token_ttl)]
+    if legacy_app:
+        command.append("--xero-legacy-app")
+    if xero_tier is not None:
+        command += ["--xero-tier", xero_tier]
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

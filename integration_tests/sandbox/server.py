@@ -2,9 +2,9 @@
 
 Each emulator is an `ApiApp` that turns a werkzeug `Request` into a `Response`; this module wraps it with
 what every sandbox server has in common: `/__sandbox/{stats,requests,reset,faults,clock}`, seeded faults,
-the request log, and a real threaded HTTP/1.1 server bound to 127.0.0.1 only. Any other
-`/__sandbox/{action}` goes to the app's own `admin` hook (Autotask's `rows`, for instance), so
-app-specific test controls live with the app they drive.
+the request log (calls and response bytes, per tenant where the app names one), and a real threaded
+HTTP/1.1 server bound to 127.0.0.1 only. Any other `/__sandbox/{action}` goes to the app's own `admin`
+hook (Autotask's `rows`, for instance), so app-specific test controls live with the app they drive.
 
 Every response, API or admin, carries a `Date` header (RFC 7231 IMF-fixdate, always GMT) read from the
 shared sandbox clock, as both vendors' web servers send one: a connector may take it as the server's
@@ -149,7 +149,8 @@ class SandboxServer:
         entry.tenant = ctx.tenant
         entry.body = ctx.log_body
         throttled = ctx.throttled or response.status_code == 429
-        self.recorder.finish(entry, ctx.template or request.path, response.status_code, throttled)
+        size = response.calculate_content_length() or 0
+        self.recorder.finish(entry, ctx.template or request.path, response.status_code, throttled, size)
         if self.per_call_seconds:
             self.clock.advance(self.per_call_seconds)
         if fault == "slow":

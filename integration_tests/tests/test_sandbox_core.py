@@ -42,7 +42,7 @@ def test_ready_line_follows_the_contract(sandbox: RunningSandbox) -> None:
 
 
 def test_stats_count_calls_by_template_and_status(sandbox: RunningSandbox) -> None:
-    assert sandbox.admin("autotask", "stats") == {"total": 0, "throttled": 0, "calls": []}
+    assert sandbox.admin("autotask", "stats") == {"total": 0, "throttled": 0, "calls": [], "egress": {}}
     for _ in range(3):
         requests.get(sandbox.autotask_root + UNKNOWN_PATH, timeout=5)
     stats = sandbox.admin("autotask", "stats")

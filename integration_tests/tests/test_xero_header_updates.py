@@ -1,9 +1,12 @@
-"""Updates without LineItems, over HTTP: Xero leaves the lines exactly as they are, overrides included.
+"""Updates without LineItems, over HTTP: the lines stay as they are, overrides included, unless the call
+leaves out `unitdp=4` on a document with 4-dp unit amounts.
 
 The case that matters to the connectors: an invoice written with `unitdp=4` (4-dp unit amounts) and a
-one-cent TaxAmount override, later updated for a header field (DueDate, Reference, Status) by a call
-that has no reason to repeat `unitdp=4`. Re-pricing the stored lines at that call's 2 dp would change
-LineAmount, tax and the Total behind the connector's back.
+one-cent TaxAmount override, later updated for a header field (DueDate, Reference, Status). Xero
+re-creates the lines of such an update at the call's precision ("If I do not send the line items, Xero
+deletes and recreates all of the line items ... Every request needs to send the unitdp", Xero's API
+feedback forum), so a call without `unitdp=4` rounds the unit amounts to 2 dp and moves LineAmount, tax
+and the Total; with `unitdp=4` nothing moves.
 """
 
 from __future__ import annotations
@@ -81,14 +84,14 @@ def create(xero: XeroClient, collection: str, status: str = "AUTHORISED") -> dic
         {"SentToContact": True},
     ],
 )
-def test_header_only_update_keeps_the_lines_exactly(
+def test_header_only_update_with_unitdp_4_keeps_the_lines_exactly(
     xero: XeroClient, collection: str, change: dict[str, Any]
 ) -> None:
     id_field, _ = COLLECTIONS[collection]
     created = create(xero, collection)
     record_id = created[id_field]
     before = stored(xero, collection, record_id)
-    updated = ok(write_one(xero, collection, {id_field: record_id, **change}, "POST"))  # no unitdp
+    updated = ok(write_one(xero, collection, {id_field: record_id, **change}, "POST", unitdp=4))
     assert totals(updated) == totals(before)
     after = stored(xero, collection, record_id)
     assert line_view(after) == line_view(before)
@@ -99,10 +102,73 @@ def test_header_only_update_keeps_the_lines_exactly(
         assert after["AmountDue"] == Decimal("69.84")
 
 
-def test_approving_a_draft_without_lines_keeps_them_and_still_checks_accounts(xero: XeroClient) -> None:
+# 3 x 10.12 = 30.36 (tax 4.55) and 30.36 with its 4.54 override: what a 2-dp call leaves of the lines.
+RE_ROUNDED = (Decimal("60.72"), Decimal("9.09"), Decimal("69.81"))
+
+
+@pytest.mark.parametrize("collection", list(COLLECTIONS))
+@pytest.mark.parametrize("change", [{"Reference": "PO 4473"}, {"Reference": "PO 4474", "LineItems": []}])
+def test_header_only_update_without_unitdp_4_re_rounds_the_stored_unit_amounts(
+    xero: XeroClient, collection: str, change: dict[str, Any]
+) -> None:
+    id_field, _ = COLLECTIONS[collection]
+    record_id = create(xero, collection)[id_field]
+    before = stored(xero, collection, record_id)
+    updated = ok(write_one(xero, collection, {id_field: record_id, **change}, "POST"))  # no unitdp
+    assert totals(updated) == RE_ROUNDED
+    after = stored(xero, collection, record_id)
+    assert [line["LineItemID"] for line in after["LineItems"]] == [
+        line["LineItemID"] for line in before["LineItems"]
+    ]
+    assert [(line["UnitAmount"], line["LineAmount"], line["TaxAmount"]) for line in after["LineItems"]] == [
+        (Decimal("10.1200"), Decimal("30.36"), Decimal("4.55")),
+        (Decimal("10.1200"), Decimal("30.36"), Decimal("4.54")),
+    ]
+    assert totals(after) == RE_ROUNDED
+
+
+def test_status_only_approval_without_unitdp_4_re_rounds_the_draft(xero: XeroClient) -> None:
+    """The status-only POST that approves a draft: Xero re-creates its lines at the call's 2 dp."""
     draft = create(xero, "Invoices", status="DRAFT")
+    approved = ok(
+        write_one(xero, "Invoices", {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}, "POST")
+    )
+    assert approved["Status"] == "AUTHORISED" and totals(approved) == RE_ROUNDED
+    after = stored(xero, "Invoices", draft["InvoiceID"])
+    assert [line["UnitAmount"] for line in after["LineItems"]] == [Decimal("10.1200")] * 2
+    assert after["AmountDue"] == RE_ROUNDED[2]
+
+
+def test_a_document_at_2_dp_is_left_alone_by_an_update_without_unitdp(xero: XeroClient) -> None:
+    element = {
+        "Type": "ACCREC",
+        "Contact": {"ContactID": ACME_ID},
+        "Status": "DRAFT",
+        "LineItems": [
+            {
+                "Description": "Labour",
+                "Quantity": 3,
+                "UnitAmount": 10.12,
+                "AccountCode": "200",
+                "TaxAmount": 4.54,
+            }
+        ],
+    }
+    draft = ok(write_one(xero, "Invoices", element))
     before = stored(xero, "Invoices", draft["InvoiceID"])
     ok(write_one(xero, "Invoices", {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}, "POST"))
+    after = stored(xero, "Invoices", draft["InvoiceID"])
+    assert (line_view(after), totals(after)) == (line_view(before), totals(before))
+
+
+def test_approving_a_draft_with_unitdp_4_keeps_its_lines_and_still_checks_accounts(xero: XeroClient) -> None:
+    draft = create(xero, "Invoices", status="DRAFT")
+    before = stored(xero, "Invoices", draft["InvoiceID"])
+    ok(
+        write_one(
+            xero, "Invoices", {"InvoiceID": draft["InvoiceID"], "Status": "AUTHORISED"}, "POST", unitdp=4
+        )
+    )
     after = stored(xero, "Invoices", draft["InvoiceID"])
     assert after["Status"] == "AUTHORISED"
     assert (line_view(after), totals(after)) == (line_view(before), totals(before))
@@ -130,7 +196,13 @@ def test_approving_a_draft_without_lines_keeps_them_and_still_checks_accounts(xe
 def test_changing_line_amount_types_re_reads_the_stored_lines_at_their_precision(xero: XeroClient) -> None:
     draft = create(xero, "Invoices", status="DRAFT")
     updated = ok(
-        write_one(xero, "Invoices", {"InvoiceID": draft["InvoiceID"], "LineAmountTypes": "Inclusive"}, "POST")
+        write_one(
+            xero,
+            "Invoices",
+            {"InvoiceID": draft["InvoiceID"], "LineAmountTypes": "Inclusive"},
+            "POST",
+            unitdp=4,
+        )
     )
     after = stored(xero, "Invoices", draft["InvoiceID"])
     # Same amounts, now tax-inclusive: 30.37 contains 30.37 x 15/115 = 3.96 of GST; the override stays.

@@ -116,7 +116,7 @@ def test_refresh_with_form_credentials(sb: RunningSandbox) -> None:
             "refresh_token": sb.xero["refresh_token"],
             "client_id": client_id,
             "client_secret": secret,
-            "scope": "offline_access accounting.transactions",
+            "scope": "offline_access accounting.invoices",
         },
     )
     assert response.status_code == 200
@@ -264,7 +264,7 @@ def test_tenant_header_name_is_case_insensitive(sb: RunningSandbox, x: XeroHttp)
 
 
 def test_scope_must_cover_the_endpoint(sb: RunningSandbox) -> None:
-    params = redirect_params(authorize(sb, "offline_access accounting.transactions.read"))
+    params = redirect_params(authorize(sb, "offline_access accounting.invoices.read"))
     tokens = token_post(
         sb,
         {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": REDIRECT},
@@ -286,9 +286,7 @@ def test_scope_must_cover_the_endpoint(sb: RunningSandbox) -> None:
 
 
 def test_authorize_round_trip_with_loopback_redirect(sb: RunningSandbox) -> None:
-    response = authorize(
-        sb, "openid profile email offline_access accounting.transactions accounting.settings"
-    )
+    response = authorize(sb, "openid profile email offline_access accounting.invoices accounting.settings")
     assert response.status_code == 302
     params = redirect_params(response)
     assert params["state"] == "st-123"
@@ -308,7 +306,7 @@ def test_authorize_round_trip_with_loopback_redirect(sb: RunningSandbox) -> None
 
 
 def test_without_offline_access_there_is_no_refresh_token(sb: RunningSandbox) -> None:
-    params = redirect_params(authorize(sb, "accounting.transactions"))
+    params = redirect_params(authorize(sb, "accounting.invoices"))
     body = token_post(
         sb,
         {"grant_type": "authorization_code", "code": params["code"], "redirect_uri": REDIRECT},
@@ -320,7 +318,7 @@ def test_without_offline_access_there_is_no_refresh_token(sb: RunningSandbox) ->
 
 
 def test_code_exchange_needs_the_same_redirect_uri_and_a_fresh_code(sb: RunningSandbox) -> None:
-    params = redirect_params(authorize(sb, "offline_access accounting.transactions"))
+    params = redirect_params(authorize(sb, "offline_access accounting.invoices"))
     wrong = token_post(
         sb,
         {
@@ -332,7 +330,7 @@ def test_code_exchange_needs_the_same_redirect_uri_and_a_fresh_code(sb: RunningS
     )
     assert wrong.status_code == 400
     assert wrong.json()["error"] == "invalid_grant"
-    params = redirect_params(authorize(sb, "offline_access accounting.transactions"))
+    params = redirect_params(authorize(sb, "offline_access accounting.invoices"))
     advance(sb, 301)
     stale = token_post(
         sb,
@@ -348,7 +346,7 @@ def test_pkce_public_client_exchange(sb: RunningSandbox) -> None:
     params = redirect_params(
         authorize(
             sb,
-            "offline_access accounting.transactions",
+            "offline_access accounting.invoices",
             code_challenge=challenge,
             code_challenge_method="S256",
         )
@@ -364,7 +362,7 @@ def test_pkce_public_client_exchange(sb: RunningSandbox) -> None:
     params = redirect_params(
         authorize(
             sb,
-            "offline_access accounting.transactions",
+            "offline_access accounting.invoices",
             code_challenge=challenge,
             code_challenge_method="S256",
         )
@@ -389,7 +387,7 @@ def test_authorize_refuses_on_the_page_itself(
         "response_type": "code",
         "client_id": sb.xero["client_id"],
         "redirect_uri": REDIRECT,
-        "scope": "offline_access accounting.transactions",
+        "scope": "offline_access accounting.invoices",
         "state": "s",
         **overrides,
     }
@@ -409,7 +407,7 @@ def test_authorize_refuses_on_the_page_itself(
     ],
 )
 def test_authorize_redirects_other_errors(sb: RunningSandbox, overrides: dict[str, str], error: str) -> None:
-    response = authorize(sb, overrides.pop("scope", "offline_access accounting.transactions"), **overrides)
+    response = authorize(sb, overrides.pop("scope", "offline_access accounting.invoices"), **overrides)
     assert response.status_code == 302
     params = redirect_params(response)
     assert params["error"] == error
@@ -457,11 +455,11 @@ def test_client_credentials_with_form_fields_and_scope(sb: RunningSandbox) -> No
             "grant_type": "client_credentials",
             "client_id": custom["client_id"],
             "client_secret": custom["client_secret"],
-            "scope": "accounting.transactions accounting.contacts",
+            "scope": "accounting.invoices accounting.contacts",
         },
     )
     assert response.status_code == 200
-    assert response.json()["scope"] == "accounting.transactions accounting.contacts"
+    assert response.json()["scope"] == "accounting.invoices accounting.contacts"
     token = response.json()["access_token"]
     assert api_get(sb, "Invoices", token).status_code == 200
     assert api_get(sb, "Accounts", token).status_code == 401
@@ -572,7 +570,7 @@ def test_no_token_or_secret_reaches_the_request_log(sb: RunningSandbox) -> None:
             "client_secret": secret,
         },
     )
-    params = redirect_params(authorize(sb, "offline_access accounting.transactions"))
+    params = redirect_params(authorize(sb, "offline_access accounting.invoices"))
     issued.append(params["code"])
     token_post(
         sb,

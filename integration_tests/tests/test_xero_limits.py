@@ -1,5 +1,6 @@
 """Xero API limits over HTTP: minute, day, concurrency and app-minute refusals, the remaining-quota headers,
-Retry-After on the sandbox clock, scaled windows, and injected faults."""
+Retry-After on the sandbox clock, scaled windows, injected faults, and the app tiers (day limit and
+connection cap per tier, Starter by default)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox_testkit.xero_platform_kit import ALPHA_ID, BETA_ID, XeroHttp, write_dataset
 
 LIMIT_HEADERS = ("X-DayLimit-Remaining", "X-MinLimit-Remaining", "X-AppMinLimit-Remaining")
+STARTER_DAY = 1000  # the default tier's calls a day per organisation
+FULL_DAY = 5000  # every other tier's
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +83,7 @@ def test_minute_limit_counts_down_and_refuses_with_retry_after(sb: RunningSandbo
         status, headers, _ = conn.get("Currencies")
         assert status == 200
         assert headers["x-minlimit-remaining"] == str(59 - i)
-        assert headers["x-daylimit-remaining"] == str(4999 - i)
+        assert headers["x-daylimit-remaining"] == str(STARTER_DAY - 1 - i)
         assert headers["x-appminlimit-remaining"] == str(9999 - i)
     status, headers, body = conn.get("Currencies")
     assert status == 429
@@ -95,7 +98,7 @@ def test_minute_limit_counts_down_and_refuses_with_retry_after(sb: RunningSandbo
     status, headers, _ = conn.get("Currencies")
     assert status == 200
     assert headers["x-minlimit-remaining"] == "59"
-    assert headers["x-daylimit-remaining"] == str(4999 - 60), "refused calls consume no quota"
+    assert headers["x-daylimit-remaining"] == str(STARTER_DAY - 1 - 60), "refused calls consume no quota"
     stats = sb.admin("xero", "stats")
     assert stats["throttled"] == 2
     assert any(c["status"] == 429 and c["tenant"] == ALPHA_ID for c in stats["calls"])
@@ -146,15 +149,16 @@ def test_identity_and_connections_are_not_under_accounting_limits(sb: RunningSan
         assert refreshed.status_code == 200
 
 
-def test_day_limit_survives_minute_windows_and_refuses_for_hours(sb: RunningSandbox) -> None:
+def exhaust_day_and_recover(sb: RunningSandbox, day_limit: int) -> None:
+    """Spend Alpha's whole day in minute-sized batches, check the day refusal, then the next day."""
     x = XeroHttp(sb.xero)
     refresh_token = sb.xero["refresh_token"]
     made = 0
-    while made < 5000:
+    while made < day_limit:
         if made % (20 * 60) == 0:  # access tokens live 30 minutes of sandbox time: rotate as a client would
             tokens = x.refresh(refresh_token).json()
             token, refresh_token = tokens["access_token"], tokens["refresh_token"]
-        batch = min(60, 5000 - made)
+        batch = min(60, day_limit - made)
         statuses = run_parallel(sb, token, [("Currencies", ALPHA_ID)] * batch)
         assert statuses == [200] * batch
         made += batch
@@ -165,11 +169,50 @@ def test_day_limit_survives_minute_windows_and_refuses_for_hours(sb: RunningSand
     assert headers["x-daylimit-remaining"] == "0"
     assert headers["x-minlimit-remaining"] == "60"
     retry_after = int(headers["retry-after"])
-    assert 86400 - 84 * 61 <= retry_after <= 86400
+    minutes = -(-day_limit // 60)
+    assert 86400 - minutes * 61 <= retry_after <= 86400
     assert Conn(sb, token).get("Currencies", BETA_ID)[0] == 200
     advance(sb, retry_after)
     token = x.refresh(refresh_token).json()["access_token"]
     assert Conn(sb, token).get("Currencies")[0] == 200
+
+
+def test_day_limit_survives_minute_windows_and_refuses_for_hours(sb: RunningSandbox) -> None:
+    exhaust_day_and_recover(sb, STARTER_DAY)
+
+
+def test_starter_tier_is_the_default_with_1000_calls_a_day(sb: RunningSandbox) -> None:
+    assert sb.xero["tier"] == {"name": "starter", "day_limit": STARTER_DAY, "max_connections": 5}
+    status, headers, _ = Conn(sb, token_for(sb)).get("Organisation")
+    assert status == 200 and headers["x-daylimit-remaining"] == str(STARTER_DAY - 1)
+
+
+@pytest.mark.parametrize(
+    ("tier", "day"), [("starter", 1000), ("core", 5000), ("plus", 5000), ("advanced", 5000)]
+)
+def test_day_limit_remaining_follows_the_tier(dataset_path: str, tier: str, day: int) -> None:
+    with running_sandbox(dataset_path, rate_limits="real", xero_tier=tier) as running:
+        assert running.xero["tier"]["day_limit"] == day
+        status, headers, _ = Conn(running, token_for(running)).get("Organisation")
+        assert status == 200 and headers["x-daylimit-remaining"] == str(day - 1)
+
+
+def test_core_tier_day_limit_is_5000_calls(dataset_path: str) -> None:
+    with running_sandbox(dataset_path, rate_limits="real", xero_tier="core") as running:
+        exhaust_day_and_recover(running, FULL_DAY)
+
+
+def test_custom_connection_keeps_5000_calls_a_day_on_starter(sb: RunningSandbox) -> None:
+    """Custom connections are priced per organisation, outside the tiers: Xero's 5,000 a day stands."""
+    custom = sb.xero["custom_connection"]
+    token = requests.post(
+        f"{sb.xero_root}/connect/token",
+        data={"grant_type": "client_credentials"},
+        auth=(custom["client_id"], custom["client_secret"]),
+        timeout=30,
+    ).json()["access_token"]
+    status, headers, _ = Conn(sb, token).get("Organisation", custom["tenant_id"])
+    assert status == 200 and headers["x-daylimit-remaining"] == str(FULL_DAY - 1)
 
 
 def test_sixth_concurrent_call_is_refused(sb: RunningSandbox) -> None:
@@ -228,7 +271,7 @@ def test_limits_off_never_refuses_and_reports_full_quotas(dataset_path: str) -> 
         assert statuses == [200] * 200
         status, headers, _ = Conn(running, token).get("Currencies")
         assert status == 200
-        assert (headers["x-daylimit-remaining"], headers["x-minlimit-remaining"]) == ("5000", "60")
+        assert (headers["x-daylimit-remaining"], headers["x-minlimit-remaining"]) == (str(STARTER_DAY), "60")
         assert headers["x-appminlimit-remaining"] == "10000"
 
 
@@ -236,7 +279,8 @@ def test_limits_off_never_refuses_and_reports_full_quotas(dataset_path: str) -> 
 def test_app_minute_limit_across_tenants(tmp_path: Path) -> None:
     path = write_dataset(tmp_path / "many.json", extra_tenants=170)
     # scaled:0.25 stretches every window to 4 minutes, so a slow machine still fits 10,000 calls in one
-    with running_sandbox(path, rate_limits="scaled:0.25") as running:
+    # Plus: Starter connects 5 organisations and Core 50; this needs 171.
+    with running_sandbox(path, rate_limits="scaled:0.25", xero_tier="plus") as running:
         token = token_for(running)
         tenants = [t["tenant_id"] for t in running.xero["tenants"]]
         calls: list[tuple[str, str]] = []

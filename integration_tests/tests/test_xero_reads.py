@@ -193,6 +193,17 @@ def test_unknown_resources_are_plain_text_404(x: XeroHttp, path: str) -> None:
     assert response.headers["Content-Type"].startswith("text/plain")
 
 
+@pytest.mark.parametrize("path", ["Organisations", "organisations"])
+def test_plural_organisations_answers_like_organisation(x: XeroHttp, path: str) -> None:
+    """tap-xero (`"organisations".title()`) and pyxero (`Xero.organisations`) GET /Organisations from Xero
+    and read its `Organisations` key."""
+    plural, singular = ok(x.get(path)), ok(x.get("Organisation"))
+    assert [o["OrganisationID"] for o in plural["Organisations"]] == [ALPHA_ID]
+    assert plural["Organisations"] == singular["Organisations"]
+    assert x.get(f"{path}/Actions").status_code == x.get("Organisation/Actions").status_code
+    assert x.send("POST", path, {"Organisations": [{}]}).status_code == 501
+
+
 def test_organisation_and_settings_collections(x: XeroHttp) -> None:
     org = ok(x.get("Organisation"))
     assert [o["OrganisationID"] for o in org["Organisations"]] == [ALPHA_ID]

@@ -35,6 +35,15 @@ def test_new_contact_gets_an_id_and_derived_flags(xero: XeroClient) -> None:
     assert one(xero, "Contacts", "AT-7")["ContactID"] == created["ContactID"]
 
 
+def test_contacts_created_through_the_api_come_back_with_empty_contact_groups(xero: XeroClient) -> None:
+    """Xero always answers ContactGroups (`[]` when in no group); tap-xero's contacts stream reads it."""
+    created = ok(write_one(xero, "Contacts", {"Name": "Grouped Nowhere", "ContactNumber": "CG-1"}))
+    assert created["ContactGroups"] == []
+    assert one(xero, "Contacts", created["ContactID"])["ContactGroups"] == []
+    listed = loads(xero.get("Contacts", where='ContactNumber=="CG-1"', page=1))["Contacts"]
+    assert [c["ContactGroups"] for c in listed] == [[]]
+
+
 def test_contact_name_is_required(xero: XeroClient) -> None:
     element = write_one(xero, "Contacts", {"FirstName": "No", "LastName": "Name"})
     assert errors_of(element) == ["Contact Name cannot be empty."]

@@ -57,7 +57,10 @@ def invoice_count(xero: XeroClient) -> int:
             invoice(LineItems=[{"Description": "x", "UnitAmount": "ten"}]),
             "Could not convert string to decimal",
         ),
-        (invoice(LineItems=[{"Description": "x", "Quantity": "1"}]), "Could not convert string to decimal"),
+        (
+            invoice(LineItems=[{"Description": "x", "Quantity": "1 unit"}]),
+            "Could not convert string to decimal",
+        ),
         (invoice(SentToContact="yes"), "Could not convert"),
         (invoice(Contact={"ContactID": "not-a-guid"}), "System.Guid"),
         (invoice(BrandingThemeID="123"), "System.Guid"),
@@ -108,7 +111,7 @@ def test_message_names_the_path_of_the_bad_element(xero: XeroClient) -> None:
         ("Items", {"Code": "X", "IsSold": "true"}, "Could not convert"),
         (
             "Payments",
-            {"Invoice": {"InvoiceID": SEEDED_INVOICE_ID}, "Amount": "5"},
+            {"Invoice": {"InvoiceID": SEEDED_INVOICE_ID}, "Amount": "$5"},
             "Could not convert string",
         ),
         ("PurchaseOrders", {"Status": "OPEN"}, "Status"),
@@ -175,3 +178,63 @@ def test_all_date_forms_xero_accepts(xero: XeroClient) -> None:
 def test_nulls_are_accepted_as_absent(xero: XeroClient) -> None:
     response = xero.put("Invoices", {"Invoices": [invoice(Reference=None, CurrencyCode=None, DueDate=None)]})
     assert response.status_code == 200, response.text
+
+
+# --------------------------------------------------------------------------- numbers sent as strings
+# Xero reads JSON with Json.NET, which takes a numeric string into a decimal element (NumberStyles.Number,
+# invariant culture, or an exponent form); the sandbox keeps the value exactly as written.
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit", "line_amount"),
+    [
+        ("2", "10.5", Decimal("21.00")),
+        ("2.0000", "10.50", Decimal("21.00")),
+        (" 3 ", "1,000.25", Decimal("3000.75")),
+        ("1", "1.5e1", Decimal("15.00")),
+        ("1", ".5", Decimal("0.50")),
+    ],
+)
+def test_numeric_strings_are_accepted_as_exact_decimals(
+    xero: XeroClient, quantity: str, unit: str, line_amount: Decimal
+) -> None:
+    line = {"Description": "x", "Quantity": quantity, "UnitAmount": unit, "AccountCode": "200"}
+    response = xero.put("Invoices", {"Invoices": [invoice(LineItems=[line])]})
+    assert response.status_code == 200, response.text
+    assert loads(response)["Invoices"][0]["LineItems"][0]["LineAmount"] == line_amount
+
+
+def test_numeric_string_unit_amount_keeps_four_places_with_unitdp(xero: XeroClient) -> None:
+    line = {"Description": "x", "Quantity": "3", "UnitAmount": "10.1234", "AccountCode": "200"}
+    response = xero.put("Invoices", {"Invoices": [invoice(LineItems=[line])]}, unitdp=4)
+    assert response.status_code == 200, response.text
+    stored = loads(response)["Invoices"][0]["LineItems"][0]
+    assert (stored["UnitAmount"], stored["LineAmount"]) == (Decimal("10.1234"), Decimal("30.37"))
+
+
+def test_numeric_string_payment_amount_is_accepted(xero: XeroClient) -> None:
+    element = {
+        "Invoice": {"InvoiceID": SEEDED_INVOICE_ID},
+        "Account": {"Code": "090"},
+        "Date": "2026-10-20",
+        "Amount": "15.0",
+    }
+    response = xero.put("Payments", {"Payments": [element]}, summarizeErrors="false")
+    assert response.status_code == 200, response.text
+    paid = loads(response)["Payments"][0]
+    assert paid["StatusAttributeString"] == "OK", paid
+    assert paid["Amount"] == Decimal("15.00")
+
+
+def test_empty_numeric_string_is_null(xero: XeroClient) -> None:
+    line = {"Description": "x", "Quantity": 1, "UnitAmount": 10, "AccountCode": "200", "TaxAmount": ""}
+    response = xero.put("Invoices", {"Invoices": [invoice(LineItems=[line])]})
+    assert response.status_code == 200, response.text
+    assert loads(response)["Invoices"][0]["TotalTax"] == Decimal("1.50"), "no override: Xero's own tax"
+
+
+@pytest.mark.parametrize("text", ["ten", "1 unit", "$5", "1.2.3", "(5)", "5-5", "+-5"])
+def test_strings_json_net_cannot_read_as_numbers_are_rejected(xero: XeroClient, text: str) -> None:
+    line = {"Description": "x", "Quantity": 1, "UnitAmount": text, "AccountCode": "200"}
+    message = post_data_invalid(xero.put("Invoices", {"Invoices": [invoice(LineItems=[line])]}))
+    assert f"Could not convert string to decimal: {text}." in message

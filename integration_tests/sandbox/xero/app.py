@@ -8,7 +8,8 @@ the tenant Book's lock.
 
 Choices where the sources are silent (UNCONFIRMED; documented in the modules that implement them):
 - a token whose scopes do not cover the endpoint (e.g. a `.read` scope on a write) answers 401
-  `AuthorizationUnsuccessful`, the same as a missing token;
+  `AuthorizationUnsuccessful`, the same as a missing token (laravel-xero-oauth2#99 shows that answer to
+  GET /Invoices without the invoices scope); scopes.py maps each endpoint family to its scopes;
 - the xero-tenant-id header is required for custom connections too, and must be the tenant id exactly as
   `/connections` gives it (no case-folding);
 - Xero operations the sandbox does not emulate (DELETE of accounts and tracking categories, GET
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import threading
 import uuid
 from typing import Any
@@ -48,6 +50,9 @@ from .platform_reads import BookView, ReadError, list_records, unitdp_of
 from .platform_writes import BodyError, parse_body, read_body, render_results, summarize_flag
 from .platform_xml import render as xml_render
 from .platform_xml import wants_xml
+from .scopes import NEW_APP_CREATED, is_legacy
+from .scopes import allows as scope_allows
+from .tiers import CONNECTION_LIMIT_PAGE, CONNECTION_LIMIT_PATH, ConnectionLimitReached, Tier, tier_named
 from .where import COLLECTION_MODELS
 
 API_PREFIX = "/api.xro/2.0"
@@ -69,15 +74,11 @@ ENDPOINTS = (
     "PurchaseOrders",
     "Payments",
 )
-_BY_LOWER = {name.lower(): name for name in ENDPOINTS}
+# `GET /Organisations` (plural) answers as `/Organisation` does: tap-xero (`"organisations".title()`) and
+# pyxero (`Xero.organisations`) call it against Xero and read the same `Organisations` key.
+_ALIASES = {"organisations": "Organisation"}
+_BY_LOWER = {**{name.lower(): name for name in ENDPOINTS}, **_ALIASES}
 RESPONSE_KEY = {"Organisation": "Organisations"}
-SCOPE_OF = {
-    "Invoices": "accounting.transactions",
-    "CreditNotes": "accounting.transactions",
-    "PurchaseOrders": "accounting.transactions",
-    "Payments": "accounting.transactions",
-    "Contacts": "accounting.contacts",
-}
 # Which methods each endpoint takes on the collection and on one record (facts from Xero's API).
 COLLECTION_METHODS = {
     "Organisation": {"GET"},
@@ -122,8 +123,11 @@ class XeroApp:
         policy: RateLimitPolicy,
         credentials: XeroCredentials,
         token_ttl: int = 1800,
+        app_created: dt.date = NEW_APP_CREATED,
+        tier: Tier | None = None,
     ) -> None:
         self.data = data
+        self.tier = tier or tier_named(None)
         self.clock = clock
         self.policy = policy
         self.credentials = credentials
@@ -133,8 +137,12 @@ class XeroApp:
         ]
         self._books_lock = threading.Lock()
         self._books: dict[str, Any] = {}
-        self.identity = Identity(clock, credentials, self._tenants, token_ttl)
-        self.limits = XeroLimits(clock, policy)
+        self.identity = Identity(
+            clock, credentials, self._tenants, token_ttl, app_created, self.tier.max_connections
+        )
+        self.limits = XeroLimits(
+            clock, policy, self.tier.day_limit, exempt_apps=frozenset({credentials.custom_client_id})
+        )
         self.idempotency = IdempotencyStore(clock)
         self._load_books()
 
@@ -145,6 +153,15 @@ class XeroApp:
 
     def tenants(self) -> list[dict[str, str]]:
         return [{"tenant_id": tenant_id, "name": name} for tenant_id, name in self._tenants]
+
+    def app_info(self) -> dict[str, str]:
+        """The app's creation date and which scope rule it falls under (see scopes.py)."""
+        created = self.identity.app_created
+        return {"created": created.isoformat(), "scopes": "legacy" if is_legacy(created) else "granular"}
+
+    def tier_info(self) -> dict[str, object]:
+        """The app tier the sandbox runs as: its day limit per organisation and its connection cap."""
+        return self.tier.to_json()
 
     def custom_connection_info(self) -> dict[str, Any]:
         first = self._tenants[0][0] if self._tenants else None
@@ -189,6 +206,9 @@ class XeroApp:
             return self._token(request, ctx)
         if path == "/connect/authorize":
             return self._authorize(request, ctx)
+        if path == CONNECTION_LIMIT_PATH and request.method == "GET":
+            page = CONNECTION_LIMIT_PAGE.format(app=PROVIDER_NAME)
+            return Response(page, status=200, content_type="text/html; charset=utf-8")
         if path == "/connect/revocation":
             return self._revocation(request, ctx)
         if path.rstrip("/").lower() == "/connections" or path.lower().startswith("/connections/"):
@@ -246,7 +266,7 @@ class XeroApp:
             elif grant == "refresh_token":
                 if not form.get("refresh_token"):
                     raise OAuthError("invalid_request")
-                tokens = self.identity.refresh(client_id, secret, form["refresh_token"])
+                tokens = self.identity.refresh(client_id, secret, form["refresh_token"], form.get("scope"))
             elif grant == "client_credentials":
                 tokens = self.identity.client_credentials(client_id, secret, form.get("scope"))
             else:
@@ -275,6 +295,8 @@ class XeroApp:
             )
         except OAuthError as exc:
             return http_errors.oauth_error(exc.code, exc.description, exc.status)
+        except ConnectionLimitReached:
+            location = request.host_url.rstrip("/") + CONNECTION_LIMIT_PATH
         return Response("", status=302, headers={"Location": location})
 
     def _revocation(self, request: Request, ctx: CallContext) -> Response:
@@ -347,7 +369,7 @@ class XeroApp:
             return http_errors.forbidden()
         parts = [p for p in request.path[len(API_PREFIX) :].split("/") if p]
         endpoint = _BY_LOWER.get(parts[0].lower()) if parts else None
-        if endpoint is not None and not _scope_allows(check.scope, endpoint, request.method):
+        if endpoint is not None and not scope_allows(check.scope, endpoint, request.method):
             return http_errors.unauthorized("AuthorizationUnsuccessful")
         admission = self.limits.admit(check.client_id, book.tenant_id)
         if not admission.admitted:
@@ -599,13 +621,6 @@ def _record_id(endpoint: str, record: dict[str, Any]) -> str:
     from .book import ID_FIELD
 
     return str(record.get(ID_FIELD.get(endpoint, ""), ""))
-
-
-def _scope_allows(scopes: frozenset[str], endpoint: str, method: str) -> bool:
-    base = SCOPE_OF.get(endpoint, "accounting.settings")
-    if method == "GET":
-        return base in scopes or f"{base}.read" in scopes
-    return base in scopes
 
 
 def _add_headers(response: Response, admission: Admission) -> None:

@@ -8,7 +8,12 @@ The rules a connector must survive are the point of this module:
 - `offline_access` must be in the consented scopes or no refresh token is issued at all;
 - a custom connection (`client_credentials`) gets an access token for exactly one tenant and never a
   refresh token;
-- `DELETE /connections/{id}` disconnects a tenant: every token of that app then gets 403 on it.
+- `DELETE /connections/{id}` disconnects a tenant: every token of that app then gets 403 on it;
+- the standard app holds at most its tier's organisations (`max_connections`, tiers.py): start-up
+  connects the first ones, and a consent that would pass the cap ends on Xero's `/connectionLimit` page;
+- each app has a creation date (`app_created`): one created on or after 2 March 2026 (the default) may
+  not ask for the broad `accounting.transactions[.read]` / `accounting.reports.read`, one created before
+  may ask for both the broad and the granular scopes (scopes.py has the rule and its sources).
 
 Choices where the sources are silent (UNCONFIRMED; the stricter option is taken):
 - authorization codes are single-use and live 5 minutes; the `redirect_uri` of the token exchange must
@@ -21,7 +26,13 @@ Choices where the sources are silent (UNCONFIRMED; the stricter option is taken)
 - `client_credentials` is refused for the standard app and `authorization_code`/`refresh_token` for the
   custom-connection app (`unauthorized_client`);
 - a call whose token lacks the scope an endpoint needs answers 401 `AuthorizationUnsuccessful` (reads
-  accept the `.read` variant; writes need the full scope);
+  accept the `.read` variant; writes need the full scope; scopes.py maps each endpoint family);
+- a new app asking for a broad scope at consent is refused on the consent page itself (400, no redirect)
+  with `unauthorized_client` / "Invalid scope for client": the text Xero's own error page shows for a
+  scope the app may not have (XeroAPI/xero-python-oauth2-app#14, xero-ruby#222; apideck's help article
+  on apps created after 2 March 2026 lists it). At the token endpoint (`client_credentials` with a
+  `scope`, or a refresh naming one) the same request is a 400 `invalid_scope`, the other error those
+  reports give; a refresh may only name scopes already consented;
 - `POST /__sandbox/reset` re-arms the printed refresh token and every connection and lifts revocations,
   but tokens already issued stay valid.
 """
@@ -29,6 +40,7 @@ Choices where the sources are silent (UNCONFIRMED; the stricter option is taken)
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import secrets
@@ -39,28 +51,16 @@ from urllib.parse import urlencode, urlsplit
 
 from ..clock import SandboxClock
 from ..credentials import XeroCredentials
+from .scopes import ALL_ACCOUNTING_SCOPES, NEW_APP_CREATED, accounting_scopes, refused_for_app
+from .tiers import ConnectionLimitReached
 
 REFRESH_GRACE_SECONDS = 30 * 60
 REFRESH_UNUSED_SECONDS = 60 * 24 * 3600
 AUTH_CODE_SECONDS = 5 * 60
 
-ACCOUNTING_SCOPES = (
-    "accounting.transactions",
-    "accounting.transactions.read",
-    "accounting.contacts",
-    "accounting.contacts.read",
-    "accounting.settings",
-    "accounting.settings.read",
-    "accounting.attachments",
-    "accounting.attachments.read",
-    "accounting.reports.read",
-    "accounting.journals.read",
-    "accounting.budgets.read",
-)
 IDENTITY_SCOPES = ("openid", "profile", "email", "offline_access")
-KNOWN_SCOPES = frozenset(ACCOUNTING_SCOPES + IDENTITY_SCOPES + ("marketplace.billing",))
-FULL_SCOPE = " ".join(IDENTITY_SCOPES + ACCOUNTING_SCOPES)
-CUSTOM_DEFAULT_SCOPE = " ".join(ACCOUNTING_SCOPES)
+KNOWN_SCOPES = frozenset(ALL_ACCOUNTING_SCOPES + IDENTITY_SCOPES + ("marketplace.billing",))
+INVALID_SCOPE_FOR_CLIENT = "Invalid scope for client"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _CONNECTION_NAMESPACE = uuid.UUID("0d3f8a8e-5f7c-4f43-9a57-3c1f9c7a2b10")
 
@@ -171,11 +171,16 @@ class Identity:
         credentials: XeroCredentials,
         tenants: list[tuple[str, str]],
         token_ttl: int = 1800,
+        app_created: dt.date = NEW_APP_CREATED,
+        max_connections: int | None = None,
     ) -> None:
         self.clock = clock
         self.credentials = credentials
         self.tenants = list(tenants)
         self.token_ttl = token_ttl
+        self.app_created = app_created
+        self.max_connections = max_connections  # the app tier's cap (tiers.py); None: no cap
+        self.app_scopes = accounting_scopes(app_created)
         self._lock = threading.Lock()
         self._initial_refresh = "sbx_rt_" + secrets.token_urlsafe(32)
         self._state = _State()
@@ -191,7 +196,7 @@ class Identity:
             now = self.clock.time()
             self._state = _State(refresh=self._state.refresh, access=self._state.access)
             event = str(uuid.uuid4())
-            for tenant_id, name in self.tenants:
+            for tenant_id, name in self.tenants[: self.max_connections]:  # the tier's first organisations
                 self._connect(self.credentials.client_id, tenant_id, name, event, now)
             if self.tenants:
                 tenant_id, name = self.tenants[0]
@@ -199,7 +204,7 @@ class Identity:
             self._state.refresh[self._initial_refresh] = RefreshToken(
                 family=str(uuid.uuid4()),
                 client_id=self.credentials.client_id,
-                scope=FULL_SCOPE,
+                scope=" ".join(IDENTITY_SCOPES + self.app_scopes),
                 auth_event_id=event,
                 issued=now,
             )
@@ -268,9 +273,13 @@ class Identity:
         unknown = [s for s in scopes if s not in KNOWN_SCOPES]
         if unknown:
             return fail("invalid_scope", f"Invalid scope: {' '.join(unknown)}")
+        if refused_for_app(scopes, self.app_created):
+            # Xero's own error page, not a redirect: the app is not allowed these scopes at all.
+            raise OAuthError("unauthorized_client", INVALID_SCOPE_FOR_CLIENT)
         method = code_challenge_method or ("plain" if code_challenge else "")
         if code_challenge and method not in ("S256", "plain"):
             return fail("invalid_request", "Unsupported code_challenge_method")
+        self._check_connection_cap(client_id)
         code = secrets.token_urlsafe(32)
         now = self.clock.time()
         with self._lock:
@@ -287,6 +296,16 @@ class Identity:
         if state is not None:
             params["state"] = state
         return _with_query(redirect_uri, params)
+
+    def _check_connection_cap(self, client_id: str) -> None:
+        """Consent connects every organisation of the sandbox user: refused (ConnectionLimitReached) when
+        that would take the app past its tier's cap, counting the organisations it already holds."""
+        if self.max_connections is None:
+            return
+        with self._lock:
+            held = {c.tenant_id for c in self._state.connections.values() if c.client_id == client_id}
+        if len(held | {tenant_id for tenant_id, _ in self.tenants}) > self.max_connections:
+            raise ConnectionLimitReached()
 
     # --- token endpoint --------------------------------------------------------------------------------
 
@@ -313,7 +332,9 @@ class Identity:
                 client_id, grant.scope, family=str(uuid.uuid4()), event=event, nonce=grant.nonce
             )
 
-    def refresh(self, client_id: str, client_secret: str | None, token: str) -> TokenSet:
+    def refresh(
+        self, client_id: str, client_secret: str | None, token: str, scope: str | None = None
+    ) -> TokenSet:
         kind = self.client_kind(client_id, client_secret)
         if kind != "standard":
             raise OAuthError("unauthorized_client")
@@ -330,6 +351,7 @@ class Identity:
                 raise OAuthError("invalid_grant")
             if current.superseded is None and now > current.issued + REFRESH_UNUSED_SECONDS:
                 raise OAuthError("invalid_grant")
+            self._check_refresh_scope(scope, current.scope)
             if current.superseded is None:
                 current.superseded = now
             return self._issue(client_id, current.scope, family=current.family, event=current.auth_event_id)
@@ -338,8 +360,8 @@ class Identity:
         kind = self.client_kind(client_id, client_secret)
         if kind != "custom":
             raise OAuthError("unauthorized_client")
-        requested = (scope or CUSTOM_DEFAULT_SCOPE).split()
-        bad = [s for s in requested if s not in ACCOUNTING_SCOPES and s != "marketplace.billing"]
+        requested = (scope or "").split() or list(self.app_scopes)
+        bad = [s for s in requested if s not in self.app_scopes and s != "marketplace.billing"]
         if bad:
             raise OAuthError("invalid_scope")
         with self._lock:
@@ -355,6 +377,15 @@ class Identity:
                 tenant_ids=tenant,
             )
         return TokenSet(access_token=access, expires_in=self.token_ttl, scope=" ".join(requested))
+
+    def _check_refresh_scope(self, requested: str | None, granted: str) -> None:
+        """A `scope` sent with a refresh (xero-python sends one) may only repeat what was consented, and
+        never a scope this app may not have; the tokens keep the consented scopes."""
+        if not requested:
+            return
+        asked = requested.split()
+        if refused_for_app(asked, self.app_created) or not set(asked) <= set(granted.split()):
+            raise OAuthError("invalid_scope")
 
     def _issue(
         self, client_id: str, scope: str, *, family: str, event: str, nonce: str | None = None

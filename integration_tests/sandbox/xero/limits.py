@@ -1,5 +1,6 @@
-"""Xero's API limits: per connection (app + tenant) 5 in flight, 60 per rolling minute and 5,000 per
-rolling day; per app 10,000 per rolling minute across all tenants.
+"""Xero's API limits: per connection (app + tenant) 5 in flight, 60 per rolling minute and the tier's day
+limit per rolling day (1,000 on Starter, 5,000 on the other tiers and for custom connections; tiers.py);
+per app 10,000 per rolling minute across all tenants.
 
 Every Accounting answer carries `X-DayLimit-Remaining`, `X-MinLimit-Remaining` and
 `X-AppMinLimit-Remaining`; a refused call is a 429 with `Retry-After` (whole seconds, rounded up, on the
@@ -10,7 +11,7 @@ Choices where the sources are silent (UNCONFIRMED):
   recovers exactly when `Retry-After` says;
 - the limits are checked in the order concurrent, day, minute, app minute and the first one hit is named
   (`concurrent`, `day`, `minute`, `appminute`); a concurrency refusal says `Retry-After: 1`;
-- with `--rate-limits off` nothing is counted and the headers report the full quotas.
+- with `--rate-limits off` nothing is counted and the headers report the full quotas (the tier's day limit).
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from dataclasses import dataclass
 
 from ..clock import SandboxClock
 from ..ratelimits import ConcurrencyGate, RateLimitPolicy, SlidingWindow
+from .tiers import FULL_DAY_LIMIT
 
 CONCURRENT_LIMIT = 5
 MINUTE_LIMIT = 60
-DAY_LIMIT = 5000
+DAY_LIMIT = FULL_DAY_LIMIT
 APP_MINUTE_LIMIT = 10000
 MINUTE_SECONDS = 60.0
 DAY_SECONDS = 86400.0
@@ -42,9 +44,19 @@ class Admission:
 
 
 class XeroLimits:
-    def __init__(self, clock: SandboxClock, policy: RateLimitPolicy) -> None:
+    """`day_limit` is the app tier's; apps in `exempt_apps` (the custom connection) keep Xero's 5,000."""
+
+    def __init__(
+        self,
+        clock: SandboxClock,
+        policy: RateLimitPolicy,
+        day_limit: int = DAY_LIMIT,
+        exempt_apps: frozenset[str] = frozenset(),
+    ) -> None:
         self.clock = clock
         self.policy = policy
+        self.day_limit = day_limit
+        self.exempt_apps = exempt_apps
         self._lock = threading.Lock()
         self._gate = ConcurrencyGate()
         self._minute: dict[str, SlidingWindow] = {}
@@ -67,20 +79,25 @@ class XeroLimits:
             app_window = self._app[app] = SlidingWindow(self.clock, self.policy.window(MINUTE_SECONDS))
         return minute, self._day[key], app_window
 
+    def day_limit_for(self, app: str) -> int:
+        """The calls a day per organisation this app has: its tier's, or 5,000 when exempt."""
+        return DAY_LIMIT if app in self.exempt_apps else self.day_limit
+
     def admit(self, app: str, tenant: str) -> Admission:
+        day_limit = self.day_limit_for(app)
         if not self.policy.enabled:
-            return Admission(True, _headers(DAY_LIMIT, MINUTE_LIMIT, APP_MINUTE_LIMIT))
+            return Admission(True, _headers(day_limit, MINUTE_LIMIT, APP_MINUTE_LIMIT))
         key = f"{app}|{tenant}"
         with self._lock:
             minute, day, app_window = self._windows(app, key)
             day_count, minute_count, app_count = day.count(), minute.count(), app_window.count()
             headers = _headers(
-                DAY_LIMIT - day_count, MINUTE_LIMIT - minute_count, APP_MINUTE_LIMIT - app_count
+                day_limit - day_count, MINUTE_LIMIT - minute_count, APP_MINUTE_LIMIT - app_count
             )
             if not self._gate.enter(key, CONCURRENT_LIMIT):
                 return Admission(False, headers, "concurrent", 1)
             refused: tuple[str, SlidingWindow] | None = None
-            if day_count >= DAY_LIMIT:
+            if day_count >= day_limit:
                 refused = ("day", day)
             elif minute_count >= MINUTE_LIMIT:
                 refused = ("minute", minute)
@@ -94,7 +111,7 @@ class XeroLimits:
             minute.add()
             app_window.add()
             headers = _headers(
-                DAY_LIMIT - day_count - 1, MINUTE_LIMIT - minute_count - 1, APP_MINUTE_LIMIT - app_count - 1
+                day_limit - day_count - 1, MINUTE_LIMIT - minute_count - 1, APP_MINUTE_LIMIT - app_count - 1
             )
             return Admission(True, headers, key=key)
 

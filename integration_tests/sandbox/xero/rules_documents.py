@@ -16,12 +16,17 @@ Choices (UNCONFIRMED in the sources; each makes a sloppy client fail here rather
   its own examples send one); POST with an unknown ID is an error;
 - `"LineItems": []` on an update means "lines not sent" (the SDKs always serialise empty lists), not
   "delete every line";
-- an update without LineItems leaves the lines exactly as they are stored, as Xero does: no
-  re-pricing, so TaxAmount overrides, 4-dp unit amounts written with `unitdp=4` (the update need not
-  repeat it), and lines coded to what has since been archived all stay, and so do the totals. Only a
-  LineAmountTypes change re-prices the stored lines (the same amounts read the other way; overrides
-  kept, unit amounts at the precision they were stored with), and approving (SUBMITTED/AUTHORISED)
-  still needs an account on every line with an amount;
+- an update without LineItems leaves the lines as they are stored: no re-pricing, so TaxAmount
+  overrides and lines coded to what has since been archived stay, and so do the totals; approving
+  (SUBMITTED/AUTHORISED) still needs an account on every line with an amount. Two things re-create the
+  stored lines as if they had been sent again (overrides kept): a LineAmountTypes change (the same
+  amounts read the other way), and an update **without `unitdp=4`** of a document whose unit amounts
+  have digits past the cent, which are then rounded to 2 dp with LineAmount, tax and totals recomputed.
+  Xero does that: "If I do not send the line items, Xero deletes and recreates all of the line items
+  ... Every request needs to send the unitdp if you want your decimal precision for line items or
+  amounts to remain unaltered" (Xero's API feedback forum, "Preserve invoice line items if they are not
+  sent", shown with a status-only xero-python update; xero-node#142 reports the totals moving). A
+  status-only approval or void of a 4-dp document must therefore carry `unitdp=4`;
 - Url (invoices only; credit notes and purchase orders have no such element) follows rules_url.py;
 - a Contact given by Name (no ContactID) uses the ACTIVE contact of that name (case-insensitive) or,
   if there is none, **creates** the contact; by ContactNumber it uses that contact, and an unknown
@@ -288,6 +293,13 @@ def _update(
     return _finish(book, spec, existing, doc, sent, lines, unitdp, out)
 
 
+def _finer_than(lines: list[dict[str, Any]], unitdp: int) -> bool:
+    """True when a stored unit amount has more decimal places than this request's `unitdp` keeps."""
+    step = Decimal(1).scaleb(-unitdp)
+    units = [line.get("UnitAmount") for line in lines]
+    return any(isinstance(unit, Decimal) and unit != unit.quantize(step) for unit in units)
+
+
 def _differs(name: str, value: Any, existing: dict[str, Any]) -> bool:
     if name == "Contact":
         if not isinstance(value, dict):
@@ -384,8 +396,13 @@ def _finish(
     if spec.collection == "PurchaseOrders":
         ctx = LineContext(spec.noun, False, True, status in ("SUBMITTED", "AUTHORISED"))
     lines_sent = bool(sent.get("LineItems"))
-    if existing is not None and not lines_sent and lat == str(existing.get("LineAmountTypes") or "Exclusive"):
-        # No lines sent: Xero leaves them exactly as stored (overrides, precision, totals and all).
+    if (
+        existing is not None
+        and not lines_sent
+        and lat == str(existing.get("LineAmountTypes") or "Exclusive")
+        and not _finer_than(existing.get("LineItems") or [], unitdp)
+    ):
+        # No lines sent: Xero leaves them as stored (overrides, totals and all).
         priced = list(existing.get("LineItems") or [])
         totals = Totals(
             existing["SubTotal"],
@@ -396,9 +413,8 @@ def _finish(
         if status != previous:
             errors.extend(kept_line_errors(priced, ctx))
     else:
-        # Stored lines re-read under new LineAmountTypes keep the unit precision they were stored with.
-        line_unitdp = unitdp if existing is None or lines_sent else 4
-        priced, totals, line_errors = price_lines(book, lines, lat, line_unitdp, ctx)
+        # Sent lines, or stored lines Xero re-creates at this request's precision (see the docstring).
+        priced, totals, line_errors = price_lines(book, lines, lat, unitdp, ctx)
         errors.extend(line_errors)
     doc["LineItems"] = priced
     doc["SubTotal"], doc["TotalTax"], doc["Total"] = totals.sub_total, totals.total_tax, totals.total

@@ -13,7 +13,8 @@ Choices where Xero's behaviour is not documented (UNCONFIRMED, picked to make sl
 - a JSON number is accepted for a string element (Xero's deserialiser converts it, e.g. AccountCode 200);
 - an element whose name ends in "ID" must be a GUID (or empty), as Xero deserialises it into one;
 - only ISO 8601 dates and `/Date(ms)/` are accepted (see wire.py);
-- numbers sent as strings are rejected ("Could not convert string to decimal").
+- a number sent as a string is read as Json.NET reads it (json_numbers.py: `"120.0"`, `" 1,000.50 "`,
+  `"96.014e-05"`; `""` is null); any other string is "Could not convert string to decimal".
 """
 
 from __future__ import annotations
@@ -190,6 +191,19 @@ def _check_date(value: Any, path: str) -> None:
         raise _invalid(f"Could not convert string to DateTime: {value}.", path) from None
 
 
+def _check_number_string(value: str, kind: str, path: str) -> None:
+    """A number sent as a string passes where Json.NET would read it (see json_numbers.py)."""
+    from .json_numbers import read_decimal_string, read_integer_string
+
+    try:
+        if kind == "int":
+            read_integer_string(value)
+        else:
+            read_decimal_string(value)
+    except ValueError as exc:
+        raise _invalid(str(exc), path) from None
+
+
 def check_value(ftype: FieldType, value: Any, path: str) -> None:
     if value is None:
         return
@@ -203,9 +217,10 @@ def check_value(ftype: FieldType, value: Any, path: str) -> None:
             raise _invalid(f"Error converting value \"{value}\" to type 'System.Guid'.", path)
         return
     if kind == "float" or kind == "int":
+        if isinstance(value, str):
+            _check_number_string(value, kind, path)
+            return
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            if isinstance(value, str):
-                raise _invalid(f"Could not convert string to decimal: {value}.", path)
             raise _invalid(f"Unexpected {_type_label(value)} when reading a number.", path)
         if kind == "int" and Decimal(str(value)) != Decimal(str(value)).to_integral_value():
             raise _invalid(f"Input string '{value}' is not a valid integer.", path)

@@ -19,6 +19,7 @@ import pendulum
 
 from . import schema
 from .catalog import MODEL
+from .json_numbers import read_decimal_string, read_integer_string
 from .rounding import CENT, QUANTITY, RATE6, quantize
 
 _MS_DATE_RE = re.compile(r"^/Date\((-?\d+)(?:([+-])(\d{2})(\d{2}))?\)/$")
@@ -137,15 +138,20 @@ def from_json(model_name: str, obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _number_from_string(text: str, *, integer: bool) -> Decimal | int | None:
+    """A number a client sent as a string, exactly as written (Json.NET's reading; json_numbers.py)."""
+    if integer:
+        return read_integer_string(text)
+    return read_decimal_string(text)
+
+
 def _value_from_json(ftype: schema.FieldType, value: Any) -> Any:
     if value is None:
         return None
     kind = ftype.kind
-    if (
-        kind in ("float", "int")
-        and isinstance(value, (int, float, str, Decimal))
-        and not isinstance(value, bool)
-    ):
+    if kind in ("float", "int") and isinstance(value, str):
+        return _number_from_string(value, integer=kind == "int")
+    if kind in ("float", "int") and isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = to_decimal(value)
         return int(number) if kind == "int" else number
     if kind == "date" and isinstance(value, (str, dt.date)):
@@ -269,6 +275,10 @@ def render(
             body["HasErrors"] = False
     elif collection in ("Contacts", "Payments"):
         body["HasValidationErrors"] = False
+    if collection == "Contacts":
+        # Xero always returns ContactGroups, `[]` for a contact in no group (its spec examples do, and
+        # singer-io tap-xero's contacts stream reads `contact["ContactGroups"]` unguarded).
+        body.setdefault("ContactGroups", [])
     return body
 
 
