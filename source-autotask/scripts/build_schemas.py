@@ -217,6 +217,8 @@ def main() -> None:
         "payment_terms": "PaymentTerms",
     }
     schemas: dict[str, dict[str, Any]] = {stream: schema(fields(entity)) for stream, entity in simple.items()}
+    # productCategory is a picklist number (it differs between databases); its label is what a mapping names
+    schemas["products"]["properties"]["productCategoryName"] = nullable("string")
 
     level = obj(fields("OrganizationalLevel1s"))
     org = fields("OrganizationalLevelAssociations")
@@ -233,8 +235,12 @@ def main() -> None:
             "generalLedgerAccount": nullable("integer"),
             "serviceName": nullable("string"),
             "serviceInvoiceDescription": nullable("string"),
+            "serviceSku": nullable("string"),
             "productID": nullable("integer"),
             "productName": nullable("string"),
+            "productSku": nullable("string"),
+            "productCategory": nullable("integer"),
+            "productCategoryName": nullable("string"),
             "taxCategoryID": nullable("integer"),
             "taxCategoryName": nullable("string"),
             "organizationalLevel1ID": nullable("integer"),
@@ -276,6 +282,7 @@ def main() -> None:
             "statusName": nullable("string"),
             "paymentTermName": nullable("string"),
             "taxRegionName": nullable("string"),
+            "currency": obj(currency),
             "vendor": company_snapshot(),
             "items": {"type": "array", "items": {"type": "object", "properties": item}},
             "itemsTotal": {"type": "number"},

@@ -41,7 +41,7 @@ import simplejson
 from .client import AutotaskClient
 from .config import SourceConfig
 from .query import F, Filter, Query, any_of, chunked
-from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order
+from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order, picklist_label
 from .records.project import iso, parse_datetime, project
 from .reference import ReferenceData
 from .state import State, checked_state, refusal
@@ -61,6 +61,9 @@ LABELS = {
     "contacts": "contact",
     "services": "service",
 }
+
+# full streams whose picklist numbers also go out as labels (`productCategory` -> `productCategoryName`)
+PICKLIST_LABELS: dict[str, tuple[str, ...]] = {"products": ("productCategory",)}
 
 Record = dict[str, Any]
 Held = tuple[int, pendulum.DateTime | None]
@@ -183,7 +186,14 @@ class SyncSession:
             return
         # The same rows the invoices' look-ups need: one read serves the stream and the cache.
         for raw in self.reference.table(spec.entity).values():
-            yield project(raw, spec.name, entity=spec.entity)
+            yield self._labelled(spec, project(raw, spec.name, entity=spec.entity))
+
+    def _labelled(self, spec: StreamSpec, record: Record) -> Record:
+        """The record with `<field>Name` beside each picklist number a mapping names by label (a product's
+        category: "Hardware" in a mapping file, a number that differs between databases on the wire)."""
+        for name in PICKLIST_LABELS.get(spec.name, ()):
+            record[f"{name}Name"] = picklist_label(self.reference, spec.entity, name, record.get(name))
+        return record
 
     def _read_org_levels(self) -> Iterator[Record]:
         for raw in self.reference.table("OrganizationalLevelAssociations").values():

@@ -107,3 +107,40 @@ def test_check_only_probes_the_selected_streams(unit_config: dict[str, Any]) -> 
         ok, _ = check(SourceConfig.from_mapping(unit_config), streams=["tax_regions"])
         probed = {r.path.split("/")[-2] for r in m.request_history if r.path.endswith("/query")}
     assert ok and probed == {"taxregions"}
+
+
+CURRENCIES = [
+    {"id": 1, "name": "GBP", "exchangeRate": Decimal("1.00000"), "isInternalCurrency": True},
+    {"id": 4, "name": "AUD", "exchangeRate": Decimal("1.94120"), "isInternalCurrency": False},
+]
+
+
+def _purchase_order(m: Any, vendor: dict[str, Any]) -> None:
+    """One purchase order to `vendor`, read through the core with the vendor and currencies mocked."""
+    order = {"id": 81, "vendorID": vendor["id"], "status": 2, "createDateTime": "2026-01-02T03:04:05.000Z"}
+    item = {"id": 91, "orderID": 81, "quantity": 2, "unitCost": Decimal("10.5000")}
+    _mock(m, [], [])
+    m.get(BASE + "v1.0/PurchaseOrders/query", text=simplejson.dumps(_page([order]), use_decimal=True))
+    m.get(BASE + "v1.0/PurchaseOrderItems/query", text=simplejson.dumps(_page([item]), use_decimal=True))
+    m.get(BASE + "v1.0/Companies/query", text=simplejson.dumps(_page([vendor]), use_decimal=True))
+    m.get(BASE + "v1.0/Currencies/query", text=simplejson.dumps(_page(CURRENCIES), use_decimal=True))
+
+
+def test_purchase_order_carries_the_vendor_currency(unit_config: dict[str, Any]) -> None:
+    vendor = {"id": 6, "companyName": "Dicker Data Australia Pty Ltd", "companyType": 6, "currencyID": 4}
+    with rm.Mocker() as m:
+        _purchase_order(m, vendor)
+        (record,) = SyncSession(SourceConfig.from_mapping(unit_config)).read("purchase_orders")
+    assert record["currency"]["name"] == "AUD"
+    assert record["currency"]["exchangeRate"] == Decimal("1.94120")
+    assert record["vendor"]["currencyID"] == 4
+
+
+def test_purchase_order_of_a_vendor_without_currency_is_in_the_internal_currency(
+    unit_config: dict[str, Any],
+) -> None:
+    vendor = {"id": 6, "companyName": "Local Supplies Ltd", "companyType": 6, "currencyID": None}
+    with rm.Mocker() as m:
+        _purchase_order(m, vendor)
+        (record,) = SyncSession(SourceConfig.from_mapping(unit_config)).read("purchase_orders")
+    assert record["currency"]["name"] == "GBP" and record["currency"]["isInternalCurrency"] is True

@@ -62,6 +62,9 @@ ADDED = {
     "items",
     "itemsTotal",
     "productSku",
+    "productCategory",
+    "productCategoryName",
+    "serviceSku",
     "lineTotal",
 }
 SWAGGER_TYPES = {

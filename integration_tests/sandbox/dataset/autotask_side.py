@@ -225,7 +225,7 @@ class CompanyBuilder:
                     region,
                     tax_exempt=False,
                     template_id=None,
-                    route=None,
+                    route=region.xero,  # a vendor is routed like a customer: its POs go where it is booked
                     created_days_before=rng.randint(400, 900),
                 )
             )
@@ -754,13 +754,17 @@ class InvoiceBuilder:
 def purchase_orders(
     seed: int, count: int, vendor_ids: list[int], vendor_regions: dict[int, Region], customers: list[Customer]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Purchase orders to vendors, each with 1-4 product lines (quantity is an integer in Autotask)."""
+    """Purchase orders to vendors, each with 1-4 product lines (quantity is an integer in Autotask).
+
+    A purchase order is in its vendor's currency (Autotask issues it so): `unitCost` and `freight` are
+    in it, catalogue costs converted from GBP; `internalCurrency*` are those amounts ÷ exchangeRate."""
     rng = random.Random(f"{seed}:purchase-orders")
     orders: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
     for index in range(count):
         vendor = vendor_ids[index % len(vendor_ids)]
         region = vendor_regions[vendor]
+        exchange = ref.EXCHANGE_RATE[ref.CURRENCY_ID[region.currency]]
         status = (1, 2, 2, 3, 4, 4, 4, 5)[index % 8]
         created_before = rng.randint(3, 120)
         created = ANCHOR.subtract(days=created_before, hours=rng.randint(0, 8))
@@ -795,7 +799,7 @@ def purchase_orders(
                 "paymentTerm": 1,
                 "taxRegionID": ref.TAX_REGION_ID[region.tax_region],
                 "freight": freight,
-                "internalCurrencyFreight": freight,
+                "internalCurrencyFreight": to_internal(freight, exchange),
                 "generalMemo": rng.choice((None, "Deliver to goods-in, ask for the service desk")),
                 "externalPONumber": None,
                 "purchaseForCompanyID": customer.id if customer else None,
@@ -806,7 +810,7 @@ def purchase_orders(
             }
         )
         for product in rng.sample(ref.PRODUCTS[:-1], rng.randint(1, 4)):
-            unit_cost = q4(product.unit_cost * Decimal(rng.choice(("1", "0.97", "1.0125"))))
+            unit_cost = q4(product.unit_cost * Decimal(rng.choice(("1", "0.97", "1.0125"))) * exchange)
             items.append(
                 {
                     "id": PURCHASE_ORDER_ITEM_BASE + len(items) + 1,
@@ -814,7 +818,7 @@ def purchase_orders(
                     "productID": product.id,
                     "quantity": rng.randint(1, 20),
                     "unitCost": unit_cost,
-                    "internalCurrencyUnitCost": unit_cost,
+                    "internalCurrencyUnitCost": to_internal(unit_cost, exchange),
                     "memo": rng.choice(
                         (None, product.name, f"{product.name} - for {customer.name}" if customer else None)
                     ),

@@ -7,10 +7,15 @@ currency and its rate), so a destination never depends on stream order or on ano
 Facts and choices:
 - Invoices carry no currency: the invoice is in the company's currency (`invoiceTotal` is in customer
   currency when multi-currency is on); with no company currency, the internal currency is used.
+- Purchase orders carry none either: Autotask issues a purchase order in the vendor's currency
+  (`unitCost` and `freight` are in it, `internalCurrency*` converted), so a purchase order record gets the
+  vendor company's `currency`, resolved the same way.
 - A line's tax category is the billing item's own `taxCategoryID` when the database returns it (a newer
   live field), else its billing code's. BillingItems carry no product: a line's product is the
   `productID` of the ticket, project or contract charge the item was billed from (or the item's own
   `productID` should a database return one); lines from labour, expenses or services have none.
+- A line carries what item and account mapping need without another stream: the product's SKU, name and
+  category (number and label), the service's name and SKU (when the database returns one).
 - Money stays Decimal from the wire to the output; totals are summed in Decimal.
 """
 
@@ -47,6 +52,15 @@ def company_snapshot(ref: ReferenceData, company_id: Any, owner: str, stream: st
     return snapshot
 
 
+def document_currency(ref: ReferenceData, company: Mapping[str, Any], stream: str) -> dict[str, Any] | None:
+    """The currency a document is in: its company's (the customer's for an invoice, the vendor's for a
+    purchase order: Autotask issues both in that company's currency), else the internal currency."""
+    currency = ref.get("Currencies", company.get("currencyID")) or ref.internal_currency()
+    if currency is None:
+        return None
+    return project(currency, stream, ("currency",), entity="Currencies")
+
+
 def assemble_invoice(
     raw: Mapping[str, Any], raw_lines: Sequence[Mapping[str, Any]], ref: ReferenceData
 ) -> dict[str, Any]:
@@ -65,10 +79,7 @@ def assemble_invoice(
     record["paymentTermName"] = term.get("name") if term else None
     record["paymentTermDueInDays"] = term.get("paymentDueInDays") if term else None
 
-    currency = ref.get("Currencies", company.get("currencyID")) or ref.internal_currency()
-    record["currency"] = (
-        project(currency, "invoices", ("currency",), entity="Currencies") if currency is not None else None
-    )
+    record["currency"] = document_currency(ref, company, "invoices")
     region_id = record.get("taxGroup") or company.get("taxRegionID")
     region = ref.get("TaxRegions", region_id)
     record["taxRegion"] = {
@@ -100,17 +111,8 @@ def assemble_line(
     line["billingCodeName"] = code.get("name") if code else None
     line["billingCodeExternalNumber"] = code.get("externalNumber") if code else None
     line["generalLedgerAccount"] = code.get("generalLedgerAccount") if code else None
-    service = ref.get("Services", line.get("serviceID"))
-    line["serviceName"] = service.get("name") if service else None
-    line["serviceInvoiceDescription"] = service.get("invoiceDescription") if service else None
-    product_id = raw.get("productID")
-    for key, entity in CHARGE_ENTITIES:
-        if product_id is None and raw.get(key) is not None:
-            charge = ref.get_cached(entity, raw.get(key))
-            product_id = charge.get("productID") if charge else None
-    line["productID"] = product_id
-    product = ref.get_cached("Products", product_id) if product_id else None
-    line["productName"] = product.get("name") if product else None
+    line.update(service_fields(ref, line.get("serviceID")))
+    line.update(product_fields(ref, line_product_id(raw, ref)))
     tax_category_id = raw.get("taxCategoryID") or (code.get("taxCategoryID") if code else None)
     category = ref.get("TaxCategories", tax_category_id)
     line["taxCategoryID"] = tax_category_id
@@ -131,6 +133,50 @@ def assemble_line(
     return line
 
 
+def line_product_id(raw: Mapping[str, Any], ref: ReferenceData) -> Any:
+    """The product behind a billing item: its own `productID` (should a database return one), else the
+    `productID` of the ticket, project or contract charge it was billed from (prefetched by the sync)."""
+    product_id = raw.get("productID")
+    for key, entity in CHARGE_ENTITIES:
+        if product_id is None and raw.get(key) is not None:
+            charge = ref.get_cached(entity, raw.get(key))
+            product_id = charge.get("productID") if charge else None
+    return product_id
+
+
+def product_fields(ref: ReferenceData, product_id: Any) -> dict[str, Any]:
+    """What a line carries of its product, so that the destination can attach a Xero item to it without
+    reading the products stream: the SKU (items' default code), the name, and the category both as its
+    picklist number and as its label (an account mapping names "Hardware"; numbers differ by database)."""
+    product = ref.get_cached("Products", product_id) if product_id else None
+    category = product.get("productCategory") if product else None
+    return {
+        "productID": product_id,
+        "productName": product.get("name") if product else None,
+        "productSku": (product.get("sku") or None) if product else None,
+        "productCategory": category,
+        "productCategoryName": picklist_label(ref, "Products", "productCategory", category),
+    }
+
+
+def service_fields(ref: ReferenceData, service_id: Any) -> dict[str, Any]:
+    """What a line carries of its service: name and invoice description, and its SKU when the database
+    returns one (a live field the swagger's Services model does not declare)."""
+    service = ref.get("Services", service_id)
+    return {
+        "serviceName": service.get("name") if service else None,
+        "serviceInvoiceDescription": service.get("invoiceDescription") if service else None,
+        "serviceSku": (service.get("sku") or None) if service else None,
+    }
+
+
+def picklist_label(ref: ReferenceData, entity: str, field: str, value: Any) -> str | None:
+    """The label of a picklist value, read from the database's own field information (None when unset)."""
+    if value is None:
+        return None
+    return ref.picklist(entity, field).get(int(value))
+
+
 def assemble_purchase_order(
     raw: Mapping[str, Any], raw_items: Sequence[Mapping[str, Any]], ref: ReferenceData
 ) -> dict[str, Any]:
@@ -139,6 +185,7 @@ def assemble_purchase_order(
     if record.get("vendorID") is None:
         raise RecordError(f"{owner}: has no vendorID")
     record["vendor"] = company_snapshot(ref, record["vendorID"], owner, "purchase_orders")
+    record["currency"] = document_currency(ref, record["vendor"], "purchase_orders")
     statuses = ref.picklist("PurchaseOrders", "status")
     record["statusName"] = statuses.get(record["status"]) if record.get("status") is not None else None
     term = ref.get("PaymentTerms", record.get("paymentTerm"))
