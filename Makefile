@@ -26,7 +26,7 @@ sync: bootstrap
 lint: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy integration_tests/sandbox source-autotask/source_autotask destination-xero/destination_xero reverse-payments/reverse_payments
+	$(UV) run mypy integration_tests/sandbox source-autotask/source_autotask destination-xero/destination_xero reverse-payments/reverse_payments autotask-xero/autotask_xero
 
 test: sync lint
 	$(UV) run pytest $(PYTEST_ARGS)

@@ -209,7 +209,7 @@ class DestinationXero(Destination):
         except ConfigError as exc:
             return AirbyteConnectionStatus(status=Status.FAILED, message=str(exc))
         try:
-            result = check(parsed, _client(parsed, config))
+            result = check(parsed, _client(parsed, config), raw=config)
         except (XeroError, TokenStoreError) as exc:
             return AirbyteConnectionStatus(status=Status.FAILED, message=str(exc))
         if result.ok:
@@ -265,6 +265,8 @@ class DestinationXero(Destination):
         except (XeroError, TokenStoreError) as exc:
             raise _fatal(exc) from None
         log.info("summary %s", json.dumps(engine.summary(), default=str, sort_keys=True))
+        for warning in engine.warnings():
+            log.warning("%s", warning)
         code = engine.exit_code()
         if code == 2 or stopped:
             reasons = "; ".join(engine.stop_reasons()) or "Xero's daily call limit was reached"

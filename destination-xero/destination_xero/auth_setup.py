@@ -17,6 +17,12 @@ Choices where the sources are silent (UNCONFIRMED; the option that fails loudly 
 - the callback's `state` is compared before anything else; a mismatch or a missing state aborts without
   exchanging the code (the code may come from someone else's consent);
 - requests to the listener on another path (a browser's favicon) get 404 and do not end the wait.
+
+Scopes (scopes.py says why): by default the granular set both connectors need, which every Xero app
+accepts; `--legacy-scopes` asks for the broad `accounting.transactions` set that only apps created before
+2 March 2026 may use; `--scopes` names them. Xero refuses a broad scope to a newer app on its own consent
+page (`unauthorized_client` / "Invalid scope for client") without redirecting back, so when a broad scope
+is asked for the helper says so up front, and its timeout and error messages say which flag to drop.
 """
 
 from __future__ import annotations
@@ -39,15 +45,20 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
+from .scopes import (
+    BROAD_SCOPES,
+    CUTOFF_NOTE,
+    LEGACY_XERO_AUTH_SCOPES,
+    XERO_AUTH_SCOPES,
+    granted_from_token,
+)
 from .tokens import FileTokenStore, TokenStoreError
 
 DEFAULT_AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
 DEFAULT_IDENTITY_URL = "https://identity.xero.com"
 DEFAULT_CONNECTIONS_URL = "https://api.xero.com/connections"
 DEFAULT_TOKEN_STORE = "~/.config/autotask-xero/xero-token.json"
-DEFAULT_SCOPES = (
-    "offline_access accounting.transactions accounting.contacts accounting.settings openid profile email"
-)
+DEFAULT_SCOPES = XERO_AUTH_SCOPES
 CALLBACK_PATH = "/callback"
 HTTP_TIMEOUT = 30.0
 
@@ -125,21 +136,43 @@ def start_listener(port: int) -> _Listener:
         ) from None
 
 
-def wait_for_callback(listener: _Listener, timeout: float) -> Callback:
+def broad_scopes(scopes: str) -> list[str]:
+    """The broad scopes in a scope string (refused to Xero apps created on or after 2 March 2026)."""
+    return [s for s in scopes.split() if s in BROAD_SCOPES]
+
+
+def scope_advice(scopes: str) -> str:
+    """What to do when Xero refuses the scopes asked for; names the broad ones when there are any."""
+    broad = broad_scopes(scopes)
+    if not broad:
+        return (
+            "check that every scope asked for (--scopes) is one Xero offers; run without --scopes for "
+            f"the default set ({XERO_AUTH_SCOPES})"
+        )
+    return (
+        f"the scopes asked for include {' '.join(broad)}; {CUTOFF_NOTE} (Xero then shows "
+        "'unauthorized_client: Invalid scope for client'): run xero-auth without --scopes / --legacy-scopes "
+        "to ask for the granular default set, or name accounting.invoices / accounting.payments instead"
+    )
+
+
+def wait_for_callback(listener: _Listener, timeout: float, scopes: str = "") -> Callback:
     deadline = time.monotonic() + timeout
     while listener.callback is None:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            hint = f". If Xero showed an error instead of the consent page: {scope_advice(scopes)}"
             raise SetupError(
                 f"timed out after {timeout:g}s waiting for the Xero redirect: open the URL above, approve "
                 "access, and check that the redirect URI is registered in the Xero app (or raise --timeout)"
+                + (hint if broad_scopes(scopes) else "")
             )
         listener.timeout = min(remaining, 1.0)
         listener.handle_request()
     return listener.callback
 
 
-def check_callback(callback: Callback, state: str) -> str:
+def check_callback(callback: Callback, state: str, scopes: str = "") -> str:
     """The authorization code, once the state matches and Xero reported no error."""
     params = callback.params
     got = params.get("state", "")
@@ -153,6 +186,9 @@ def check_callback(callback: Callback, state: str) -> str:
         description = params.get("error_description", "")
         if error == "access_denied":
             raise SetupError("consent was denied in Xero (access_denied): run again and choose Allow access")
+        if error in ("invalid_scope", "unauthorized_client"):
+            detail = f": {description}" if description else ""
+            raise SetupError(f"Xero refused the scopes asked for ({error}{detail}): {scope_advice(scopes)}")
         detail = f": {description}" if description else ""
         raise SetupError(f"Xero refused the authorization request ({error}{detail})")
     code = params.get("code", "")
@@ -171,8 +207,17 @@ def _oauth_error(response: requests.Response) -> tuple[str, str]:
     return str(body.get("error") or ""), str(body.get("error_description") or "")
 
 
-def exchange_code(options: Options, code: str, redirect_uri: str, verifier: str) -> tuple[str, str]:
-    """(refresh token, access token) from the code exchange."""
+@dataclass(frozen=True)
+class Grant:
+    """What the code exchange gave: the tokens, and the scopes Xero says it granted (None: not said)."""
+
+    refresh_token: str
+    access_token: str
+    scopes: frozenset[str] | None
+
+
+def exchange_code(options: Options, code: str, redirect_uri: str, verifier: str) -> Grant:
+    """The tokens from the code exchange (an error the user can act on for every refusal)."""
     try:
         response = requests.post(
             options.token_url,
@@ -197,6 +242,10 @@ def exchange_code(options: Options, code: str, redirect_uri: str, verifier: str)
                 "Xero rejected the client credentials (invalid_client): check XERO_CLIENT_ID / --client-id "
                 "and XERO_CLIENT_SECRET against the app at developer.xero.com"
             )
+        if error == "invalid_scope":
+            raise SetupError(
+                f"Xero refused the scopes asked for (invalid_scope): {scope_advice(options.scopes)}"
+            )
         if error == "invalid_grant":
             raise SetupError(
                 "Xero refused the authorization code (invalid_grant"
@@ -217,7 +266,7 @@ def exchange_code(options: Options, code: str, redirect_uri: str, verifier: str)
     access = body.get("access_token")
     if not isinstance(access, str) or not access:
         raise SetupError("the token response carried no access token")
-    return refresh, access
+    return Grant(refresh, access, granted_from_token(body))
 
 
 def list_connections(url: str, access_token: str) -> list[dict[str, str]]:
@@ -299,15 +348,24 @@ def run(options: Options) -> int:
                 webbrowser.open(url)
             except webbrowser.Error:
                 _say("(could not open a browser: open the URL yourself)")
+        broad = broad_scopes(options.scopes)
+        if broad:
+            _say(
+                f"Note: asking for {' '.join(broad)}. {CUTOFF_NOTE}: if Xero shows 'unauthorized_client: "
+                "Invalid scope for client', stop here (Ctrl-C) and run xero-auth without --scopes / "
+                "--legacy-scopes."
+            )
         _say(f"Waiting up to {options.timeout:g}s for the redirect...")
-        callback = wait_for_callback(listener, options.timeout)
+        callback = wait_for_callback(listener, options.timeout, options.scopes)
     finally:
         listener.server_close()
-    code = check_callback(callback, state)
-    refresh, access = exchange_code(options, code, redirect_uri, verifier)
-    store = store_token(options.token_store, refresh)
+    code = check_callback(callback, state, options.scopes)
+    grant = exchange_code(options, code, redirect_uri, verifier)
+    store = store_token(options.token_store, grant.refresh_token)
     _say(f"Refresh token stored in {store.path} (mode 0600); the connectors read it from there.")
-    tenants = list_connections(options.connections_url, access)
+    if grant.scopes is not None:
+        _say("Scopes granted: " + " ".join(sorted(grant.scopes)))
+    tenants = list_connections(options.connections_url, grant.access_token)
     if not tenants:
         _say("No organisation is connected: run again and select at least one organisation in Xero.")
         return 1
@@ -330,7 +388,18 @@ def parse_args(argv: list[str] | None) -> Options:
         "The client secret is read from XERO_CLIENT_SECRET (or a hidden prompt), never from argv.",
     )
     parser.add_argument("--client-id", default=os.environ.get("XERO_CLIENT_ID", ""))
-    parser.add_argument("--scopes", default=DEFAULT_SCOPES, help="space-separated; keep offline_access")
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--scopes",
+        default=None,
+        help=f"space-separated; keep offline_access (default: {DEFAULT_SCOPES})",
+    )
+    chosen.add_argument(
+        "--legacy-scopes",
+        action="store_true",
+        help="ask for the broad accounting.transactions set; only for Xero apps created before "
+        f"2 March 2026 ({LEGACY_XERO_AUTH_SCOPES})",
+    )
     parser.add_argument("--port", type=int, default=0, help="loopback port for the redirect (0 = free port)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect")
     parser.add_argument("--token-store", default=DEFAULT_TOKEN_STORE, help="token file the connectors read")
@@ -350,7 +419,10 @@ def parse_args(argv: list[str] | None) -> Options:
         raise SetupError("--port must be between 0 and 65535")
     if args.timeout <= 0:
         raise SetupError("--timeout must be positive")
-    if not args.scopes.split():
+    scopes = LEGACY_XERO_AUTH_SCOPES if args.legacy_scopes else args.scopes
+    if scopes is None:
+        scopes = DEFAULT_SCOPES
+    if not scopes.split():
         raise SetupError("--scopes must not be empty")
     identity = (args.identity_url or DEFAULT_IDENTITY_URL).rstrip("/")
     if args.authorize_url:
@@ -371,7 +443,7 @@ def parse_args(argv: list[str] | None) -> Options:
         authorize_url=authorize,
         token_url=f"{identity}/connect/token",
         connections_url=connections,
-        scopes=" ".join(args.scopes.split()),
+        scopes=" ".join(scopes.split()),
         port=args.port,
         timeout=args.timeout,
         token_store=args.token_store,

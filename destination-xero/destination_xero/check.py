@@ -1,114 +1,118 @@
 """`check`: authenticate, list reachable tenants, validate every declared mapping against each organisation.
 
 All problems are collected and reported at once (an admin fixing a mapping file wants the full list, not
-one error per attempt). Checked per tenant: the tenant is connected; every TaxType named anywhere exists
-and is ACTIVE; every account code exists and is ACTIVE, and revenue mappings point at accounts that can
-take the mapped sales tax types; branding themes, tracking categories and options exist; currencies named
-in route rules are enabled (or the base currency); the rounding account exists and its tax type is 0%.
+one error per attempt), each naming the field it is about (`tenants[1].mappings.tax.by_region["New
+Zealand"]`; field_paths.py) and, for a wrong code, listing the valid ones. Checked per tenant: the tenant
+is connected; then org_check.py: every TaxType exists, is ACTIVE and fits the accounts it is used with;
+every account code exists, is ACTIVE and can carry a line (not a bank or system account); branding
+themes, tracking categories and options exist; currencies named in route rules are enabled (or the base
+currency); the rounding tax type is 0%. The settings read are kept in the result (`organisations`) for
+tools that go on to compare them with Autotask (`autotask-xero check`).
+
+Before any of that, the scopes the token was granted are compared with the ones the configured features
+need (scopes.py says why and how a token's scopes are known): each missing one is named with the fix, and
+the per-tenant settings reads are skipped when `accounting.settings` is missing (each would only say 401).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .client import XeroClient, XeroError
-from .config import Config, Tenant
-from .documents import OrgProfile
-from .planner import load_profile
+from .config import ClientCredentialsAuth, Config, RefreshTokenAuth
+from .field_paths import FieldPaths
+from .org_check import OrgSettings, check_mappings, merge_organisations, read_settings
+from .scopes import Requirement, client_credentials_fix, describe_missing, missing, refresh_token_fix
+
+SETTINGS = Requirement(
+    "accounting.settings",
+    "read the organisation, tax rates, accounts, currencies, branding themes and tracking categories",
+    ("accounting.settings.read",),
+)
+DOCUMENTS = Requirement("accounting.invoices", "write invoices, credit notes and purchase orders")
 
 
 @dataclass
 class CheckResult:
     tenants: list[str] = field(default_factory=list)  # reachable tenant names
     problems: list[str] = field(default_factory=list)
+    organisations: dict[str, OrgSettings] = field(default_factory=dict)  # by tenant id, those read
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _tax_types(tenant: Tenant) -> set[str]:
-    tax = tenant.mappings.tax
-    names = set(tax.by_tax_name.values()) | set(tax.by_region_category.values())
-    names |= set(tax.by_category.values()) | set(tax.by_region.values())
-    names |= {t for t in (tax.exempt, tax.no_tax, tax.default, tax.purchase) if t}
-    if tenant.mappings.rounding.account:
-        names.add(tenant.mappings.rounding.tax_type)
-    return names
+def _writes_contacts(config: Config) -> bool:
+    contacts = [t.mappings.contacts for t in config.tenants]
+    return any(c.create_missing or c.update_details or c.unarchive for c in contacts)
 
 
-def _accounts(tenant: Tenant) -> set[str]:
-    a = tenant.mappings.accounts
-    codes = set(a.by_billing_code.values()) | set(a.by_billing_item_type.values())
-    codes |= set(a.by_product_category.values())
-    codes |= {c for c in (a.default, a.purchase, tenant.mappings.rounding.account) if c}
-    return codes
+def needed_scopes(config: Config) -> list[Requirement]:
+    """The scopes this configuration's features use (attachments are not written yet)."""
+    needs = [DOCUMENTS, SETTINGS]
+    if _writes_contacts(config):
+        needs.append(Requirement("accounting.contacts", "find, create and update contacts"))
+    else:
+        needs.append(Requirement("accounting.contacts.read", "find contacts"))
+    items = [t.mappings.items for t in config.tenants if t.mappings.items.enabled]
+    if any(i.create_missing for i in items):
+        needs.append(Requirement("accounting.invoices", "create items", ("accounting.settings",)))
+    elif items:
+        needs.append(Requirement("accounting.invoices.read", "read items", ("accounting.settings.read",)))
+    return needs
 
 
-def check_tenant(tenant: Tenant, profile: OrgProfile) -> list[str]:
-    where = f"tenant {tenant.name!r}"
-    problems = []
-    for tax_type in sorted(_tax_types(tenant)):
-        if tax_type in tenant.mappings.tax.rates:
-            continue
-        info = profile.tax_rates.get(tax_type)
-        if info is None:
-            problems.append(f"{where}: TaxType {tax_type!r} does not exist")
-        elif info.status != "ACTIVE":
-            problems.append(f"{where}: TaxType {tax_type!r} is {info.status}")
-    for code in sorted(_accounts(tenant)):
-        account = profile.accounts.get(code)
-        if account is None:
-            problems.append(f"{where}: account code {code!r} does not exist")
-        elif account.status != "ACTIVE":
-            problems.append(f"{where}: account code {code!r} is {account.status}")
-    rounding = tenant.mappings.rounding
-    if rounding.account:
-        info = profile.tax_rates.get(rounding.tax_type)
-        if info is not None and any(c.rate for c in info.components):
-            problems.append(f"{where}: rounding tax_type {rounding.tax_type!r} must have a zero rate")
-    branding = tenant.mappings.branding
-    for theme in sorted(
-        set(branding.by_template.values()) | ({branding.default} if branding.default else set())
-    ):
-        if profile.theme_id(theme) is None:
-            problems.append(f"{where}: branding theme {theme!r} does not exist")
-    for rule in tenant.mappings.tracking:
-        category = profile.tracking.get(rule.category.strip().lower())
-        if category is None:
-            problems.append(f"{where}: tracking category {rule.category!r} does not exist (or is archived)")
-            continue
-        name, options = category
-        wanted = set(rule.options.values()) | ({rule.default_option} if rule.default_option else set())
-        for option in sorted(wanted):
-            if option.strip().lower() not in options:
-                problems.append(f"{where}: tracking option {option!r} does not exist in category {name!r}")
-    for currency in tenant.route.currencies:
-        if not profile.currency_enabled(currency):
-            problems.append(f"{where}: currency {currency} is not enabled")
-    return problems
+def scope_fix(auth: ClientCredentialsAuth | RefreshTokenAuth, scope: str) -> str:
+    """How this kind of connection gets a missing scope (shared with source-xero-payments' check)."""
+    if isinstance(auth, ClientCredentialsAuth):
+        return client_credentials_fix(scope, auth.scopes)
+    return refresh_token_fix(scope, auth.token_store_path)
 
 
-def check(config: Config, client: XeroClient) -> CheckResult:
+def scope_problems(config: Config, granted: frozenset[str] | None) -> tuple[list[str], bool]:
+    """(one line per missing scope, whether the settings reads can work)."""
+    if granted is None:
+        return [], True
+    lacking = missing(granted, needed_scopes(config))
+    lines = [describe_missing(n, granted, scope_fix(config.auth, n.scope)) for n in lacking]
+    return lines, SETTINGS not in lacking
+
+
+def check(config: Config, client: XeroClient, raw: Mapping[str, Any] | None = None) -> CheckResult:
+    """`raw`: the config as the user wrote it, so that a message names `mappings.tax` rather than
+    `tenants[0].mappings.tax` when the section is the shared default (field_paths.py)."""
     result = CheckResult()
+    paths = FieldPaths(raw)
     try:
         connections = client.connections()
     except XeroError as exc:
         result.problems.append(f"cannot authenticate or list connections: {exc}")
         return result
+    scope_lines, can_read_settings = scope_problems(config, client.auth.granted_scopes)
+    result.problems.extend(scope_lines)
     reachable = {str(c.get("tenantId")): str(c.get("tenantName")) for c in connections}
     result.tenants = sorted(reachable.values())
-    for tenant in config.tenants:
+    found: list[tuple[str, str]] = []
+    for index, tenant in enumerate(config.tenants):
         if tenant.tenant_id not in reachable:
+            where = f"{paths.tenant(index)}: tenant {tenant.name!r} ({tenant.tenant_id})"
             result.problems.append(
-                f"tenant {tenant.name!r} ({tenant.tenant_id}) is not connected to this app; reachable: "
-                + (", ".join(result.tenants) or "none")
+                f"{where} is not connected to this app; reachable: " + (", ".join(result.tenants) or "none")
             )
             continue
-        try:
-            profile = load_profile(client, tenant, with_accounts=True)
-        except XeroError as exc:
-            result.problems.append(f"tenant {tenant.name!r}: cannot read its settings: {exc}")
+        if not can_read_settings:
             continue
-        result.problems.extend(check_tenant(tenant, profile))
+        try:
+            settings = read_settings(client, tenant)
+        except XeroError as exc:
+            result.problems.append(
+                f"{paths.tenant(index)}: tenant {tenant.name!r}: cannot read its settings: {exc}"
+            )
+            continue
+        result.organisations[tenant.tenant_id] = settings
+        found += [(settings.name, p) for p in check_mappings(tenant, index, settings, paths)]
+    result.problems.extend(merge_organisations(found))
     return result

@@ -1,10 +1,13 @@
 """Xero HTTP client: OAuth2, `xero-tenant-id`, a per-tenant rate limiter, retries, clean errors.
 
 Why each piece:
-- calls are the cost of a sync (60/min, 5,000/day per organisation), so the limiter never sends a call
-  Xero would refuse: at most 5 in flight and 60 in any 60 s per tenant, and it trusts Xero's own
-  `X-MinLimit-Remaining` / `X-DayLimit-Remaining` over its local count (other apps' calls do not count, but
-  another run of ours does);
+- calls are the cost of a sync (60/min, and per organisation a day limit that depends on the app's tier:
+  1,000 on Xero's Starter tier, 5,000 on the others), so the limiter never sends a call Xero would refuse:
+  at most 5 in flight and 60 in any 60 s per tenant, and it trusts Xero's own `X-MinLimit-Remaining` /
+  `X-DayLimit-Remaining` over its local count (other apps' calls do not count, but another run of ours
+  does); the day limit is never assumed, only read from those headers;
+- the response bytes per tenant are counted beside the calls: Xero's paid tiers meter data egress per
+  organisation, and the run summary shows both;
 - a minute (or concurrent) 429 waits `Retry-After` and retries; a day 429 raises `DailyLimitReached` so the
   caller checkpoints and stops cleanly;
 - 500/502/503/504, connection resets and timeouts are retried with exponential backoff and full jitter (a
@@ -33,6 +36,7 @@ from typing import Any
 import requests
 
 from .config import ClientCredentialsAuth, Config, RefreshTokenAuth
+from .scopes import CUTOFF_NOTE, granted_from_token
 from .tokens import FileTokenStore, MemoryTokenStore, TokenStore
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -111,6 +115,7 @@ class LimitState:
     minute_remaining: int | None = None
     app_minute_remaining: int | None = None
     throttled: int = 0
+    response_bytes: int = 0  # bodies Xero sent back for this tenant (its data egress)
 
 
 class TenantLimiter:
@@ -168,6 +173,11 @@ class TenantLimiter:
                 cell[0] = self._clock()
             self._local.cell = None
         self._slots.release()
+
+    def received(self, size: int) -> None:
+        """Count a response body of `size` bytes against this tenant."""
+        with self._lock:
+            self.state.response_bytes += size
 
     def block_for(self, seconds: float) -> None:
         with self._lock:
@@ -238,6 +248,8 @@ class Authenticator:
         self.timeout = timeout
         self._token = _Token()
         self._lock = threading.Lock()
+        # What the last token response says was granted (None: it did not say); `check` reports on it.
+        self.granted_scopes: frozenset[str] | None = None
         if isinstance(auth, RefreshTokenAuth):
             if store is None:
                 if auth.token_store_path:
@@ -296,6 +308,7 @@ class Authenticator:
         # handing out 60 s tokens) would otherwise be refreshed before every call.
         margin = min(REFRESH_MARGIN_SECONDS, expires_in / 2)
         token = _Token(str(body["access_token"]), self.clock() + expires_in - margin)
+        self.granted_scopes = granted_from_token(body)
         return token, body
 
     def _fetch(self) -> _Token:
@@ -304,6 +317,13 @@ class Authenticator:
             if self.auth.scopes:
                 data["scope"] = self.auth.scopes
             response = self._post(data)
+            if response.status_code == 400 and _token_error(response) == "invalid_scope":
+                raise AuthError(
+                    "Xero refused the scopes asked for (invalid_scope): auth.scopes names a scope the "
+                    f"custom connection does not have ({CUTOFF_NOTE}); tick the scopes for the app at "
+                    "developer.xero.com, or leave auth.scopes unset to get the app's own",
+                    response.status_code,
+                )
             if response.status_code != 200:
                 raise AuthError(
                     f"Xero refused the client credentials ({_token_error(response)}): check client_id and "
@@ -452,6 +472,7 @@ class XeroClient:
                     limiter.release()
             if raw is not None:
                 if limiter:
+                    limiter.received(len(raw.content))
                     limiter.observe(raw.headers, throttled=raw.status_code == 429)
                 if raw.status_code == 401 and not refreshed:
                     refreshed = True

@@ -10,7 +10,8 @@ Shape (see catalogs/destination-xero/config.example.yaml):
   `token_store_path` where every rotated refresh token is persisted before it is used.
 - `mappings`: defaults for every tenant; a tenant's own `mappings` replace whole sections (tax, accounts...)
   so a section is always read from one place.
-- `tenants[]`: `tenant_id`, `name`, `route` rules, optional `mappings`, `split_number_suffix`.
+- `tenants[]`: `tenant_id`, `name`, `route` rules (`lines_of_business`, `branches`, `company_udf`,
+  `company_ids`, `currencies`, `default`), optional `mappings`, `split_number_suffix`.
 - `split_policy`: `split` (one document per tenant) or `reject` when an invoice's lines route to
   different tenants.
 - `dry_run`, `rejected_records_path`, `fail_on_rejections`.
@@ -29,7 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 XERO_API_URL = "https://api.xero.com/api.xro/2.0"
 XERO_IDENTITY_URL = "https://identity.xero.com"
 XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
-DEFAULT_SCOPES = "offline_access accounting.transactions accounting.contacts accounting.settings"
+# The granular set (apps created on or after 2 March 2026 are refused accounting.transactions; scopes.py)
+DEFAULT_SCOPES = "offline_access accounting.invoices accounting.contacts accounting.settings"
 
 
 class ConfigError(ValueError):
@@ -84,27 +86,35 @@ class UdfRule(_Model):
 
 
 class Route(_Model):
-    """Rules are OR-ed: a line goes to this tenant when any rule matches (case-insensitive names)."""
+    """Rules are OR-ed: a line goes to this tenant when any rule matches (case-insensitive names).
+    `branches` (organizational level 1) and `lines_of_business` (level 2) are per-line rules; the others
+    are the document's (routing.py says how each applies to purchase orders)."""
 
     lines_of_business: list[str] = Field(default_factory=list)
+    branches: list[str] = Field(default_factory=list)
     company_udf: UdfRule | None = None
     company_ids: list[int] = Field(default_factory=list)
     currencies: list[str] = Field(default_factory=list)
     default: bool = False
 
     def is_empty(self) -> bool:
-        return not (self.lines_of_business or self.company_udf or self.company_ids or self.currencies)
+        return not (
+            self.lines_of_business or self.branches or self.company_udf or self.company_ids or self.currencies
+        )
 
 
 class TaxMapping(_Model):
-    """Autotask tax → Xero TaxType. Looked up most specific first: tax name, region+category, category,
-    region; tax-exempt companies use `exempt`; `default` (if any) last. Keys match case-insensitively."""
+    """Autotask tax → Xero TaxType. A line of a tax-exempt company that Autotask did not tax uses
+    `exempt_by_region`, then `exempt`, before any other rule: its region and categories say what a taxable
+    customer would pay, not what this one was billed. Every other line: tax name, region+category,
+    category, region, `no_tax`, `default` (mapping.py `tax_type`). Keys match case-insensitively."""
 
     by_tax_name: dict[str, str] = Field(default_factory=dict)
     by_region_category: dict[str, str] = Field(default_factory=dict)  # "Region / Category"
     by_category: dict[str, str] = Field(default_factory=dict)
     by_region: dict[str, str] = Field(default_factory=dict)
-    exempt: str | None = None
+    exempt: str | None = None  # lines of tax-exempt companies (Autotask isTaxExempt) carrying no tax
+    exempt_by_region: dict[str, str] = Field(default_factory=dict)  # the same, per tax region, before exempt
     no_tax: str | None = None  # lines carrying no Autotask tax category/region
     default: str | None = None
     purchase: str | None = None  # TaxType for purchase-order lines
@@ -120,10 +130,18 @@ class AccountMapping(_Model):
 
 
 class ItemMapping(_Model):
+    """Autotask products and services as Xero items on the lines that carry them (mapping.py, item_codes.py).
+
+    A code longer than Xero's 30 characters is shortened by the declared rule in item_codes.py. A line
+    whose product or service gives no code (a product without a SKU under `code_from: sku`) is, by
+    default, posted without an item, on its mapped account, and counted and named in the run summary;
+    `missing_code: reject` rejects its document instead, naming the product."""
+
     enabled: bool = False
     code_from: Literal["sku", "name", "id"] = "sku"
     prefix: str = ""
     create_missing: bool = False
+    missing_code: Literal["line_without_item", "reject"] = "line_without_item"
 
 
 MatchRule = Literal["contact_number", "account_number", "name"]
@@ -145,7 +163,7 @@ class BrandingMapping(_Model):
 
 class TrackingMapping(_Model):
     category: str = Field(min_length=1)
-    source: Literal["line_of_business", "company_udf", "billing_code", "billing_item_type"]
+    source: Literal["line_of_business", "branch", "company_udf", "billing_code", "billing_item_type"]
     udf_name: str | None = None
     options: dict[str, str] = Field(default_factory=dict)  # source value -> option name; empty = same
     default_option: str | None = None
@@ -319,12 +337,50 @@ def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]
     return lines
 
 
+def _sections(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _with_file_tenant(own: Any, from_file: dict[str, dict[str, Any]]) -> Any:
+    """One tenant of the config over the file's entry with the same tenant_id: the config's keys win, and
+    its `mappings` sections replace the file's one by one, so a tenant listed in both keeps the numbering
+    the file gives it unless the config gives that tenant a numbering of its own."""
+    if not isinstance(own, dict):
+        return own
+    base = from_file.get(str(own.get("tenant_id", "")).lower())
+    if base is None:
+        return own
+    mappings = {**_sections(base.get("mappings")), **_sections(own.get("mappings"))}
+    return {**base, **own, "mappings": mappings}
+
+
+def merge_mapping_file(data: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """The config merged over the mapping file, per tenant (the same rule for every connector reading it).
+
+    Why not the config's `tenants` simply replacing the file's: the file is where each organisation's
+    numbering and mappings live; a config that also lists the tenants, as
+    the platforms used to require, silently dropped that numbering and every prefixed invoice came back as
+    "no Autotask invoice". Precedence: the config's `tenants` list decides which organisations are synced;
+    for each, its own section beats a top-level one wherever each is written, and between two of the same
+    level the config beats the file. An empty `tenants` or `mappings` (a platform form left blank) is not
+    given."""
+    given = {k: v for k, v in data.items() if not (k in ("tenants", "mappings") and v in (None, [], {}))}
+    merged = {**shared, **given}
+    if isinstance(shared.get("mappings"), dict) and isinstance(given.get("mappings"), dict):
+        merged["mappings"] = {**shared["mappings"], **given["mappings"]}
+    if isinstance(shared.get("tenants"), list) and isinstance(given.get("tenants"), list):
+        from_file = {str(t.get("tenant_id", "")).lower(): t for t in shared["tenants"] if isinstance(t, dict)}
+        merged["tenants"] = [_with_file_tenant(t, from_file) for t in given["tenants"]]
+    return merged
+
+
 def load_config(raw: dict[str, Any]) -> Config:
-    """Validate a platform config dict; a `mapping_file` key (YAML) is merged under the dict's own keys."""
+    """Validate a platform config dict; a `mapping_file` key (YAML) is merged under it, tenant by tenant
+    (`merge_mapping_file`)."""
     data = dict(raw)
     mapping_file = data.pop("mapping_file", None)
     if mapping_file:
-        data = {**load_yaml(mapping_file), **data}
+        data = merge_mapping_file(data, load_yaml(mapping_file))
     problems: list[str] = []
     defaults = data.get("mappings")
     if isinstance(defaults, dict):

@@ -60,6 +60,11 @@ class Document:
     # already holds as approved only when this is set (an issued document keeps the rate it was issued at)
     update_issued_rates: bool = False
     identity: str = ""  # the Autotask link we set as the Xero invoice's Url: finds it whatever its number
+    # what the run summary says about the lines (line_report.py): how many carry an item, the product or
+    # service of each line that could not get one (named), and the ids of lines whose description was cut
+    item_lines: int = 0
+    itemless: tuple[str, ...] = ()
+    cut_descriptions: tuple[int, ...] = ()
 
     @property
     def collection(self) -> str:

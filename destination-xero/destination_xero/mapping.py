@@ -9,10 +9,16 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
   carries positive amounts; a voided Autotask invoice is planned as a void (VOIDED/DELETED by the planner);
 - numbering: `autotask` (InvoiceNumber = Autotask number), `prefix` (prefix + number), `xero` (Xero numbers
   it; the Autotask number goes in Reference, prefixed by `reference_prefix`, and is the look-up key);
-- tax: most specific first: tax name, "region / category", category, region; tax-exempt companies use
-  `exempt`; lines with no Autotask tax use `no_tax`; then `default`; otherwise the document is rejected,
-  naming the unmapped region/category. A TaxType the organisation does not hold (or not ACTIVE) rejects too;
-- accounts: billing code (name or id), billing item type, product category, then `default`;
+- tax: a tax-exempt company's line that Autotask did not tax uses `exempt_by_region`, then `exempt`, before
+  any other rule (and is rejected, naming the fix, if it would land on a taxing TaxType); every other line
+  most specific first: tax name, "region / category", category, region; lines with no Autotask tax use
+  `no_tax`; then `default`; otherwise the document is rejected, naming the unmapped region/category. A
+  TaxType the organisation does not hold (or not ACTIVE) rejects too;
+- accounts: billing code (name or id), billing item type, product category (its label), then `default`;
+- items (when enabled): a line with a product or service carries `ItemCode` = prefix + its `code_from`
+  value, shortened past 30 characters by the rule in item_codes.py; one without that value (no SKU) is
+  posted without an item and named in the summary, or rejects its document under `missing_code: reject`;
+- a line description longer than Xero's 4000 characters is cut to 4000 and counted for the summary;
 - a unit amount with digits past the cent is sent at 4 dp and the document flagged for `unitdp=4`;
 - tax-inclusive mode sends gross unit amounts ((extendedPrice + taxDollars) / quantity);
 - currency: CurrencyCode when it differs from the org's base currency (must be enabled in the org); the
@@ -32,6 +38,7 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +46,7 @@ import pendulum
 
 from .config import Mappings, Tenant
 from .documents import Document, Kind, OrgProfile
+from .item_codes import fit_code
 from .records import Company, Invoice, InvoiceLine, ProductRef, PurchaseOrder
 from .rounding import (
     LineIn,
@@ -54,7 +62,8 @@ from .rounding import (
 from .routing import RoutedInvoice
 
 ZERO = Decimal(0)
-ITEM_CODE_MAX = 30
+# Xero's longest line Description: 4000 characters, as for an item's (api-facts A4; the OpenAPI LineItem
+# schema states no maximum). A longer one is cut to it, counted, and said in the run summary.
 DESCRIPTION_MAX = 4000
 # Xero documents no range for document dates. It stores them in SQL Server `datetime` (1753-01-01 to
 # 9999-12-31): a date before 1753 is answered with HTTP 500 for the whole request (XeroAPI/XeroAPI.Net#16),
@@ -123,6 +132,7 @@ class Mapper:
             "pair": {self._pair_key(k): v for k, v in self.m.tax.by_region_category.items()},
             "category": {k.lower(): v for k, v in self.m.tax.by_category.items()},
             "region": {k.lower(): v for k, v in self.m.tax.by_region.items()},
+            "exempt_region": {k.strip().lower(): v for k, v in self.m.tax.exempt_by_region.items()},
         }
 
     @staticmethod
@@ -132,6 +142,22 @@ class Mapper:
 
     # ---- tax -------------------------------------------------------------------------------------------
     def tax_type(self, invoice: Invoice, line: InvoiceLine) -> str | None:
+        """The line's TaxType: the exemption rules first for a tax-exempt company's untaxed line, then
+        the most specific rule that names the line's tax (BEHAVIOR.md "Tax")."""
+        return self._exempt_tax_type(invoice, line) or self._ordinary_tax_type(invoice, line)
+
+    def _exempt_tax_type(self, invoice: Invoice, line: InvoiceLine) -> str | None:
+        """`exempt_by_region`, then `exempt`, for a line Autotask did not tax because the company is
+        tax-exempt. Why before every other rule: the region and categories still say what a taxable
+        customer would pay (20% VAT), so a region/category rule would tax a customer billed no tax. A line
+        that carries tax was taxed by Autotask (say, billed before the company became exempt): the
+        ordinary rules reproduce what was billed."""
+        if not invoice.company.tax_exempt or line.tax_dollars != 0:
+            return None
+        region = (line.tax_region or invoice.tax_region_name or "").strip().lower()
+        return self._tax_folds["exempt_region"].get(region) or self.m.tax.exempt
+
+    def _ordinary_tax_type(self, invoice: Invoice, line: InvoiceLine) -> str | None:
         region = line.tax_region or invoice.tax_region_name
         folds = self._tax_folds
         if line.tax_name and line.tax_name.lower() in folds["name"]:
@@ -140,8 +166,6 @@ class Mapper:
             pair = f"{region.strip().lower()}/{line.tax_category.strip().lower()}"
             if pair in folds["pair"]:
                 return folds["pair"][pair]
-        if invoice.company.tax_exempt and self.m.tax.exempt:
-            return self.m.tax.exempt
         if line.tax_category and line.tax_category.strip().lower() in folds["category"]:
             return folds["category"][line.tax_category.strip().lower()]
         if region and region.strip().lower() in folds["region"]:
@@ -149,6 +173,26 @@ class Mapper:
         if not line.tax_category and line.tax_dollars == 0 and self.m.tax.no_tax:
             return self.m.tax.no_tax
         return self.m.tax.default
+
+    def _check_exempt(
+        self,
+        invoice: Invoice,
+        line: InvoiceLine,
+        tax_type: str,
+        components: tuple[TaxComponent, ...],
+        problems: list[str],
+    ) -> None:
+        """A tax-exempt company's untaxed line must not land on a taxing TaxType. Said here, naming the
+        fix, because the total check would only report that Xero's total differs from Autotask's."""
+        if not invoice.company.tax_exempt or line.tax_dollars != 0 or line.extended_price == 0:
+            return
+        rate = sum((c.rate for c in components), ZERO)
+        if rate:
+            problems.append(
+                f"line {line.id}: company {invoice.company.name!r} is tax-exempt in Autotask and the line "
+                f"carries no tax, but TaxType {tax_type!r} charges {rate.normalize():f}%: declare "
+                "mappings.tax.exempt (or exempt_by_region) with a zero-rate TaxType"
+            )
 
     def components(self, tax_type: str, problems: list[str]) -> tuple[TaxComponent, ...]:
         declared = self.m.tax.rates.get(tax_type)
@@ -175,10 +219,39 @@ class Mapper:
         )
 
     def item_code(self, product: ProductRef) -> str | None:
+        """The Xero item code of a product or service: `prefix` + its `code_from` value, shortened by the
+        declared rule when longer than 30 (item_codes.py); None when it has no such value (no SKU)."""
         source = {"sku": product.sku, "name": product.name, "id": str(product.id)}[self.m.items.code_from]
-        if not source:
+        if not source or not source.strip():
             return None
-        return f"{self.m.items.prefix}{source}".strip()
+        return fit_code(f"{self.m.items.prefix}{source}".strip())
+
+    def attach_item(
+        self,
+        line_id: int,
+        product: ProductRef | None,
+        element: dict[str, Any],
+        tally: _Lines,
+        problems: list[str],
+    ) -> None:
+        """Put the line's item code on `element` when items are enabled and the line has a product or
+        service. One that gives no code is posted without an item and named for the summary, or, under
+        `missing_code: reject`, rejects the document naming it: never dropped without a word."""
+        if not self.m.items.enabled or product is None:
+            return
+        code = self.item_code(product)
+        if code:
+            element["ItemCode"] = code
+            tally.products.append(product)
+            return
+        named = f"{product.kind} {product.id}" + (f" {product.name!r}" if product.name else "")
+        if self.m.items.missing_code == "reject":
+            problems.append(
+                f"line {line_id}: {named} has no {self.m.items.code_from} to make its Xero item code from "
+                "(items.missing_code: reject)"
+            )
+        else:
+            tally.itemless.append(named)
 
     def tracking(self, invoice: Invoice, line: InvoiceLine, problems: list[str]) -> list[dict[str, str]]:
         result = []
@@ -186,6 +259,8 @@ class Mapper:
             value: str | None
             if rule.source == "line_of_business":
                 value = line.line_of_business
+            elif rule.source == "branch":
+                value = line.branch
             elif rule.source == "company_udf":
                 value = invoice.company.udf(rule.udf_name or "")
             elif rule.source == "billing_code":
@@ -287,7 +362,7 @@ class Mapper:
         rounding_in: list[LineIn] = []
         raw_units: list[Decimal] = []
         unmapped: dict[tuple[str | None, str | None, str | None], list[int]] = {}
-        products: list[ProductRef] = []
+        tally = _Lines()
         staged: list[tuple[InvoiceLine, Decimal, Decimal, Decimal, str | None, tuple[TaxComponent, ...]]] = []
         issued = _xero_date(invoice.date, "invoice date", problems)
         due = self._due_date(invoice, problems) if not credit and issued is not None else None
@@ -309,6 +384,7 @@ class Mapper:
                 unmapped.setdefault((region, line.tax_category, line.tax_name), []).append(line.id)
             elif lat != "NoTax":
                 components = self.components(tax_type, problems)
+                self._check_exempt(invoice, line, tax_type, components, problems)
             raw_units.append(unit)
             staged.append((line, quantity, unit, target_amount, tax_type, components))
         for (region, category, tax_name), ids in unmapped.items():
@@ -324,7 +400,7 @@ class Mapper:
             if collapsed:
                 description = f"{description} ({_q4(raw_quantity).normalize():f} x {unit.normalize():f})"
             element: dict[str, Any] = {
-                "Description": description[:DESCRIPTION_MAX],
+                "Description": tally.description(line.id, description),
                 "Quantity": quantity,
                 "UnitAmount": sent_unit,
             }
@@ -338,13 +414,7 @@ class Mapper:
                 element["AccountCode"] = account
             if tax_type is not None:
                 element["TaxType"] = tax_type
-            if self.m.items.enabled and line.product is not None:
-                code = self.item_code(line.product)
-                if code and len(code) <= ITEM_CODE_MAX:
-                    element["ItemCode"] = code
-                    products.append(line.product)
-                elif code:
-                    problems.append(f"line {line.id}: item code {code!r} is longer than {ITEM_CODE_MAX}")
+            self.attach_item(line.id, line.product, element, tally, problems)
             tracking = self.tracking(invoice, line, problems)
             if tracking:
                 element["Tracking"] = tracking
@@ -415,12 +485,12 @@ class Mapper:
             payload=payload,
             match_on=match_on,  # type: ignore[arg-type]
             contact=invoice.company,
-            products=tuple(products),
             void=invoice.voided,
             unitdp4=dp == 4,
             rounding=adjustment,
             autotask_number=part.number,
             update_issued_rates=self.m.currency.update_issued_rates,
+            **tally.fields(),
         )
 
     def void_only(self, part: RoutedInvoice) -> Document:
@@ -446,23 +516,19 @@ class Mapper:
         if account is None:
             problems.append("no purchase account declared (mappings.accounts.purchase)")
         lines = []
-        products = []
+        tally = _Lines()
         purchase_tax = {"TaxType": self.m.tax.purchase} if self.m.tax.purchase else {}
         for line in po.lines:
             # Xero purchase orders take no unitdp=4: unit costs go at 2 dp and the quantity is kept (a PO
             # is not posted to the ledger; its quantities matter more than a sub-cent line difference).
             element: dict[str, Any] = {
-                "Description": line.description[:DESCRIPTION_MAX],
+                "Description": tally.description(line.id, line.description),
                 "Quantity": _q4(line.quantity),
                 "UnitAmount": unit_amount(line.unit_cost, 2),
                 **({"AccountCode": account} if account else {}),
                 **purchase_tax,
             }
-            if self.m.items.enabled and line.product is not None:
-                code = self.item_code(line.product)
-                if code and len(code) <= ITEM_CODE_MAX:
-                    element["ItemCode"] = code
-                    products.append(line.product)
+            self.attach_item(line.id, line.product, element, tally, problems)
             lines.append(element)
         if po.freight:
             freight = {
@@ -507,10 +573,10 @@ class Mapper:
             source_id=po.id,
             payload=payload,
             contact=po.vendor,
-            products=tuple(products),
             void=po.cancelled,
             autotask_number=po.number,
             update_issued_rates=self.m.currency.update_issued_rates,
+            **tally.fields(),
         )
 
     # ---- contacts and items ----------------------------------------------------------------------------
@@ -554,10 +620,11 @@ class Mapper:
             autotask_number=company.name,
         )
 
-    def item(self, product: ProductRef) -> Document:
-        code = self.item_code(product)
-        if not code or len(code) > ITEM_CODE_MAX:
-            problem = f"item code {code!r} is empty or longer than {ITEM_CODE_MAX}"
+    def item(self, product: ProductRef, code: str | None = None) -> Document:
+        """The Xero item for a product or service, under `code` (the one its lines carry) or its own."""
+        code = code or self.item_code(product)
+        if not code:
+            problem = f"no {self.m.items.code_from} to make an item code from"
             raise MappingError(f"{product.kind} {product.id}", [problem])
         payload: dict[str, Any] = {"Code": code, "Name": (product.name or code)[:50]}
         if product.description:
@@ -573,6 +640,31 @@ class Mapper:
             payload=payload,
             autotask_number=code,
         )
+
+
+@dataclass
+class _Lines:
+    """What a document's lines add up to besides their payload: the products that became items, the ones
+    that could not (named, for the summary), and the lines whose description was cut to DESCRIPTION_MAX."""
+
+    products: list[ProductRef] = field(default_factory=list)
+    itemless: list[str] = field(default_factory=list)
+    cut: list[int] = field(default_factory=list)
+
+    def description(self, line_id: int, text: str) -> str:
+        """`text` as Xero takes it: cut to DESCRIPTION_MAX characters, the cut remembered for the summary."""
+        if len(text) <= DESCRIPTION_MAX:
+            return text
+        self.cut.append(line_id)
+        return text[:DESCRIPTION_MAX]
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "products": tuple(self.products),
+            "item_lines": len(self.products),
+            "itemless": tuple(self.itemless),
+            "cut_descriptions": tuple(self.cut),
+        }
 
 
 def _autotask_tax(part: RoutedInvoice, credit: bool) -> Decimal:

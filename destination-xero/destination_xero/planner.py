@@ -14,9 +14,11 @@ An issued document (AUTHORISED, PAID, BILLED) keeps its CurrencyRate unless `upd
 update lists the fields it overwrites in Xero; every not_changeable reason says what the admin must do.
 
 Contacts are matched in the declared order: ContactNumber (derived from the Autotask company id), then
-AccountNumber, then the name folded for case, accents and spacing; archived contacts count (they are
-un-archived rather than duplicated) and a match always wins over creation, so one company never gets a
-second contact.
+AccountNumber, then the exact name, then the name folded for case, accents and spacing; archived contacts
+count (they are un-archived rather than duplicated) and a match always wins over creation, so one company
+never gets a second contact. Which company a contact goes to is decided for all companies at once
+(contact_match.py), so one contact never holds two companies and the order records arrive in decides
+nothing.
 """
 
 from __future__ import annotations
@@ -54,7 +56,14 @@ def fold_name(name: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
-def _owned_by_another(contact: Mapping[str, Any], number: str, prefix: str) -> bool:
+def exact_name(name: str) -> str:
+    """The name as written, only composed (NFC) and trimmed: 'Café' typed with a combining accent is
+    the same name, 'Cafe' and 'CAFÉ' are not. An exact match beats a folded one (contact_match.py)."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def owned_by_another(contact: Mapping[str, Any], number: str, prefix: str) -> bool:
+    """Whether the contact's ContactNumber names another Autotask company than the one numbered `number`."""
     held = str(contact.get("ContactNumber") or "").casefold()
     return bool(prefix) and held.startswith(prefix.casefold()) and held != number.casefold()
 
@@ -379,7 +388,11 @@ def _paged(client: XeroClient, tenant_id: str, collection: str, params: Mapping[
 
 
 class ContactIndex:
+    """The organisation's contacts by ContactNumber, AccountNumber and folded name, one entry per ContactID
+    (a contact written back replaces its earlier version, so a rewritten contact is never two candidates)."""
+
     def __init__(self, contacts: Iterable[Mapping[str, Any]]) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
         self.by_number: dict[str, dict[str, Any]] = {}
         self.by_account: dict[str, dict[str, Any]] = {}
         self.by_name: dict[str, list[dict[str, Any]]] = {}
@@ -387,8 +400,15 @@ class ContactIndex:
             self.add(dict(contact))
 
     def add(self, contact: dict[str, Any]) -> None:
+        key = str(contact.get("ContactID") or "")
+        old = self.by_id.pop(key, None) if key else None
+        if old is not None:
+            self._forget(old)
+            contact = {**old, **contact}  # a write's answer may omit fields it did not change
         if contact.get("ContactStatus") == "GDPRREQUEST":
             return
+        if key:
+            self.by_id[key] = contact
         if contact.get("ContactNumber"):
             self.by_number[str(contact["ContactNumber"]).casefold()] = contact
         if contact.get("AccountNumber"):
@@ -396,12 +416,32 @@ class ContactIndex:
         if contact.get("Name"):
             self.by_name.setdefault(fold_name(str(contact["Name"])), []).append(contact)
 
+    def _forget(self, contact: dict[str, Any]) -> None:
+        for table, element in ((self.by_number, "ContactNumber"), (self.by_account, "AccountNumber")):
+            value = str(contact.get(element) or "").casefold()
+            if value and table.get(value) is contact:
+                del table[value]
+        folded = fold_name(str(contact.get("Name") or ""))
+        if folded in self.by_name:
+            self.by_name[folded] = [c for c in self.by_name[folded] if c is not contact]
+
+    def named(self, name: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(contacts of exactly this name, contacts whose name equals it only once folded)."""
+        wanted = exact_name(name)
+        same = self.by_name.get(fold_name(name)) or []
+        exact = [c for c in same if exact_name(str(c["Name"])) == wanted]
+        return exact, [c for c in same if exact_name(str(c["Name"])) != wanted]
+
     def match(
         self, rules: Sequence[str], number: str, account: str | None, name: str, owned_prefix: str = ""
     ) -> dict[str, Any] | None:
-        """`owned_prefix`: a contact whose ContactNumber carries it belongs to another Autotask company
+        """One company on its own (no rival companies): the first rule that finds a contact, the exact
+        name before the folded one, an active contact before an archived one.
+
+        `owned_prefix`: a contact whose ContactNumber carries it belongs to another Autotask company
         unless the number is ours, so it is never matched by name (two customers with one name, "ACME
-        Plumbing" and "Acme Plumbing", must not be merged into one Xero contact)."""
+        Plumbing" and "Acme Plumbing", must not be merged into one Xero contact). Syncs decide for all
+        companies at once (contact_match.resolve_contacts)."""
         for rule in rules:
             found: dict[str, Any] | None = None
             if rule == "contact_number":
@@ -409,13 +449,10 @@ class ContactIndex:
             elif rule == "account_number" and account:
                 found = self.by_account.get(account.casefold())
             elif rule == "name":
-                candidates = [
-                    c
-                    for c in self.by_name.get(fold_name(name)) or []
-                    if not _owned_by_another(c, number, owned_prefix)
-                ]
-                active = [c for c in candidates if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
-                found = (active or candidates)[0] if candidates else None
+                for group in self.named(name):
+                    candidates = [c for c in group if not owned_by_another(c, number, owned_prefix)]
+                    active = [c for c in candidates if c.get("ContactStatus", "ACTIVE") == "ACTIVE"]
+                    found = found or ((active or candidates)[0] if candidates else None)
             if found is not None:
                 return found
         return None
@@ -463,7 +500,8 @@ def lookup_existing(
             if dates:
                 earliest = pendulum.Date.fromisoformat(min(dates))
                 since = earliest.subtract(days=PO_LOOKBACK_DAYS).to_date_string()
-            params = {"unitdp": 4, **({"DateFrom": since} if since else {})}
+            # No `unitdp`: Xero's spec declares none on PurchaseOrders, and ours are written at 2 dp anyway.
+            params = {"DateFrom": since} if since else {}
             records = _paged(client, tenant_id, collection, params)
         wanted = set(keys)
         element = "Reference" if match_on == "reference" else number_field

@@ -11,11 +11,13 @@ What is missing and needed (an invoice without id or lines) raises `RecordError`
 one document is rejected and the others carry on.
 
 An invoice record is self-contained (ARCHITECTURE "Data flow"): header, `lines` (billing items), the
-`company` snapshot, tax region/category names, `currency`, line of business (`organizationalLevel2Name`)
-and template resolved by the source (source-autotask/source_autotask/schemas/invoices.json). An invoice
-whose `lineCount` disagrees with the lines that arrived is refused rather than posted short.
+`company` snapshot, tax region/category names, `currency`, per line the branch (`organizationalLevel1Name`)
+and line of business (`organizationalLevel2Name`), and template resolved by the source
+(source-autotask/source_autotask/schemas/invoices.json). An invoice whose `lineCount` disagrees with the
+lines that arrived is refused rather than posted short.
 A purchase order is keyed by its Autotask id (what Autotask shows as the PO number) unless the record
-carries `purchaseOrderNumber`; `externalPONumber` goes to the Xero Reference.
+carries `purchaseOrderNumber`; `externalPONumber` goes to the Xero Reference. Its currency is the record's
+`currency` (the vendor's, resolved by the source), else the vendor snapshot's.
 """
 
 from __future__ import annotations
@@ -197,6 +199,7 @@ class InvoiceLine:
     tax_name: str | None = None
     tax_rate: Decimal | None = None  # percent, when the source resolved it
     line_of_business: str | None = None
+    branch: str | None = None  # Autotask organizational level 1 (branch / division)
     product: ProductRef | None = None
 
 
@@ -368,6 +371,14 @@ def _lob(f: _Fields) -> str | None:
     return f.text("lineOfBusiness", "lineOfBusinessName", "organizationalLevel2Name")
 
 
+def _branch(f: _Fields) -> str | None:
+    """Organizational level 1, read like the line of business (level 2): a nested object or a name."""
+    sub = f.sub("branch", "organizationalLevel1")
+    if sub is not None:
+        return sub.text("name")
+    return f.text("branch", "branchName", "organizationalLevel1Name")
+
+
 def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
     f = _Fields(raw)
     line_id = f.integer("id", "billingItemID", required=True)
@@ -395,6 +406,7 @@ def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
         tax_name=(tax.text("taxName", "name") if tax else None) or f.text("taxName"),
         tax_rate=(tax.decimal("taxRate", "rate") if tax else None) or f.decimal("taxRate", "taxPercent"),
         line_of_business=_lob(f),
+        branch=_branch(f),
         product=_line_product(f),
     )
 
@@ -473,17 +485,18 @@ def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
     if date is None:
         raise RecordError(f"purchase order {po_id}: createDateTime is missing")
     code, rate = _currency(f)
+    vendor = parse_company(vendor_raw)
     status = f.label("status")
     return PurchaseOrder(
         id=po_id,
         number=f.text("purchaseOrderNumber") or str(po_id),
         freight=f.decimal("freight") or ZERO,
         reference=f.text("externalPONumber"),
-        vendor=parse_company(vendor_raw),
+        vendor=vendor,
         date=date,
         status=status,
         lines=tuple(lines),
-        currency_code=code,
+        currency_code=code or vendor.currency_code,
         exchange_rate=rate,
         delivery_date=_document_date(
             f, f"purchase order {po_id}", "latestEstimatedArrivalDate", "shippingDate"

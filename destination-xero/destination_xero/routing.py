@@ -1,9 +1,15 @@
 """Which Xero organisation(s) a document goes to.
 
 Rules (declared per tenant, OR-ed inside a tenant, names compared case-insensitively):
-- line of business: the line's organizational level 2 name (a per-line property: the reason splits exist);
+- branch and line of business: the line's organizational level 1 and level 2 names (per-line properties:
+  the reason splits exist);
 - company UDF value, company id, document currency: per-document properties (for a purchase order, the
-  vendor company and the PO currency).
+  vendor company and the PO currency, which is the vendor's: Autotask issues a PO in it).
+Purchase orders are routed by the same rules, but Autotask's purchase order items carry no
+organizational level (PurchaseOrderItems has no organizationalLevelAssociationID), so branch and
+line-of-business rules never match one: a PO goes to the tenant its vendor (UDF, id) or its currency
+names, else to the default. Its vendor contact is then found in that organisation (writer.py), so a PO
+never creates a second copy of a vendor that already exists where it belongs.
 A line goes to the tenant whose rules match it; with no match it goes to the declared default tenant; with
 no default the document is rejected ("never guessed"). A line matched by the rules of two or more tenants
 is ambiguous and rejects the document (UNCONFIRMED territory, our choice: overlapping rules are a
@@ -41,12 +47,13 @@ class Rejection:
 
 
 class _Compiled:
-    __slots__ = ("currencies", "default", "ids", "lobs", "tenant", "udf_name", "udf_values")
+    __slots__ = ("branches", "currencies", "default", "ids", "lobs", "tenant", "udf_name", "udf_values")
 
     def __init__(self, tenant: Tenant) -> None:
         route = tenant.route
         self.tenant = tenant
-        self.lobs = frozenset(v.strip().lower() for v in route.lines_of_business)
+        self.lobs = _names(route.lines_of_business)
+        self.branches = _names(route.branches)
         self.ids = frozenset(route.company_ids)
         self.currencies = frozenset(v.strip().upper() for v in route.currencies)
         self.udf_name = route.company_udf.name if route.company_udf else None
@@ -66,8 +73,26 @@ class _Compiled:
         return False
 
     def line_matches(self, line: InvoiceLine) -> bool:
-        lob = line.line_of_business
-        return lob is not None and lob.strip().lower() in self.lobs
+        return _named(line.line_of_business, self.lobs) or _named(line.branch, self.branches)
+
+
+def _names(values: list[str]) -> frozenset[str]:
+    """Rule names as compared: trimmed and case-folded, so "Asia Pacific " matches "asia pacific"."""
+    return frozenset(v.strip().lower() for v in values)
+
+
+def _named(value: str | None, names: frozenset[str]) -> bool:
+    return value is not None and value.strip().lower() in names
+
+
+def _line_label(invoice: Invoice, line: InvoiceLine) -> str:
+    """How a rejection names a line: its id, company and the per-line properties the rules look at."""
+    parts = [f"company {invoice.company.id}"]
+    if line.branch:
+        parts.append(f"branch {line.branch!r}")
+    if line.line_of_business:
+        parts.append(f"line of business {line.line_of_business!r}")
+    return f"line {line.id} ({', '.join(parts)})"
 
 
 class Router:
@@ -95,8 +120,7 @@ class Router:
             for rule in self._rules
             if rule.line_matches(line) or rule.document_matches(company, currency)
         ]
-        lob = f", line of business {line.line_of_business!r}" if line.line_of_business else ""
-        return self._pick(matched, f"line {line.id} (company {invoice.company.id}{lob})")
+        return self._pick(matched, _line_label(invoice, line))
 
     def route_invoice(self, invoice: Invoice) -> list[RoutedInvoice] | Rejection:
         groups: dict[str, list[InvoiceLine]] = {}
@@ -125,9 +149,13 @@ class Router:
         return parts
 
     def route_company(self, company: Company, currency: str | None, what: str) -> Tenant | Rejection:
-        """Documents without lines of business (purchase orders): company and currency rules only."""
+        """Documents whose lines carry no branch or line of business (purchase orders): company and
+        currency rules only, with the same default and ambiguity handling as an invoice line."""
         matched = [r.tenant for r in self._rules if r.document_matches(company, currency)]
         return self._pick(matched, what)
 
     def route_purchase_order(self, po: PurchaseOrder) -> Tenant | Rejection:
-        return self.route_company(po.vendor, po.currency_code, f"purchase order {po.number}")
+        """The vendor and the PO's currency decide, as the company and currency decide an invoice."""
+        currency = f", currency {po.currency_code}" if po.currency_code else ""
+        what = f"purchase order {po.number} (vendor {po.vendor.id}{currency})"
+        return self.route_company(po.vendor, po.currency_code, what)

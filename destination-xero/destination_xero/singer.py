@@ -30,15 +30,18 @@ from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import PurePath
 
+import click
 from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import BatchSink, Sink
 
-from .client import XeroClient
+from .check import check
+from .client import XeroClient, XeroError
 from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
 from .run_lock import RunLockBusy, run_lock
 from .spec import CONFIG_KEYS, singer_config_jsonschema
+from .tokens import TokenStoreError
 from .writer import Engine
 
 
@@ -207,6 +210,8 @@ class TargetXero(Target):
         super().process_endofpipe()
         summary = self.engine.summary()
         self.logger.info("summary %s", json.dumps(summary, default=_json_default, sort_keys=True))
+        for warning in self.engine.warnings():
+            self.logger.warning("%s", warning)
         code = self.exit_code()
         if code == 1:
             self.logger.error("%s", self.engine.failure_message())
@@ -218,6 +223,53 @@ class TargetXero(Target):
 
     def exit_code(self) -> int:
         return 2 if self.stopped else self.engine.exit_code()
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command plus `--test`: Airbyte's `check` for Singer/Meltano (no input is read)."""
+        command = super().get_singer_command()
+        command.params.append(
+            click.Option(
+                ["--test", "test"],
+                is_flag=True,
+                help="Check the connection and every mapping against each organisation, print every "
+                "problem (naming its field), exit 1 on problems; reads no input, writes nothing.",
+            )
+        )
+        return command
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        file_input: t.IO[str] | None = None,
+        test: bool = False,
+    ) -> None:
+        if test and not about:
+            sys.exit(run_check(_read_config_files(getattr(config, "config", None) or {})))
+        super().invoke(about=about, about_format=about_format, config=config, file_input=file_input)
+
+
+def run_check(raw: Mapping[str, t.Any]) -> int:
+    """`target-xero --test`: check.py's problems one per line on stdout; 0 when there are none."""
+    own = {k: v for k, v in raw.items() if k in CONFIG_KEYS}
+    try:
+        parsed = _destination_config(own)
+        result = check(parsed, XeroClient(parsed), raw=own)
+    except ConfigValidationError as exc:
+        print("\n".join(exc.errors or [str(exc)]))
+        return 1
+    except (XeroError, TokenStoreError) as exc:
+        print(exc)
+        return 1
+    if result.ok:
+        print("target-xero: ok; reachable: " + ", ".join(result.tenants))
+        return 0
+    print("\n".join(result.problems))
+    return 1
 
 
 def _json_default(value: t.Any) -> t.Any:

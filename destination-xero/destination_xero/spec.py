@@ -45,8 +45,8 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         "organisations",
         1,
         "Xero organisations",
-        "Each organisation: tenant_id, name, route rules (line of business, company UDF, company id, "
-        "currency) and its own mapping sections. See BEHAVIOR.md in the project repository.",
+        "Each organisation: tenant_id, name, route rules (line of business, branch, company UDF, company "
+        "id, currency) and its own mapping sections. See BEHAVIOR.md in the project repository.",
     ),
     "mappings": (
         "organisations",
@@ -119,7 +119,12 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
         "Token store file",
         "File where rotated refresh tokens are kept between runs (required for Singer/Meltano).",
     ),
-    "scopes": ("Scopes", "Space-separated OAuth scopes, if the app needs other than the defaults."),
+    "scopes": (
+        "Scopes",
+        "Space-separated OAuth scopes sent with a custom connection's token request; empty: the app's own. "
+        "Apps created on or after 2 March 2026 cannot use accounting.transactions: name the granular "
+        "accounting.invoices accounting.contacts accounting.settings.",
+    ),
     "tenant_id": ("Tenant ID", "The organisation's id as listed by Xero's /connections."),
     "name": ("Name", "The organisation's name, used in logs and summaries."),
 }

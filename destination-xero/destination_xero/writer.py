@@ -15,8 +15,9 @@ sent once the organisation is reconnected.
 
 Output: every decision goes to `on_decision` (dry run: with the exact payload it would send); every
 rejection is appended to the rejected-records JSONL (Autotask id, tenant, reason, Xero's messages) with
-any configured secret or live token redacted; `summary()` gives per-tenant counts, rounding lines and
-calls used/remaining.
+any configured secret or live token redacted (not in a dry run: it writes nothing anywhere); `summary()`
+gives per-tenant counts, rounding lines, calls used/remaining and the response bytes Xero sent (its
+data egress, which Xero's paid tiers meter per organisation).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ from .client import (
     validation_messages,
 )
 from .config import Config, Tenant
+from .contact_match import KnownCompany, resolve_contacts
 from .documents import COLLECTION, ID_FIELD, Document, OrgProfile
+from .line_report import LineReport
 from .mapping import Mapper, MappingError
 from .planner import (
     ContactIndex,
@@ -70,6 +73,9 @@ log = logging.getLogger("destination_xero")
 WRITE_BATCH = 50
 MAX_BODY_BYTES = 3_400_000  # under Xero's 3.5 MB
 WRITE_ORDER = ("invoice", "credit_note", "purchase_order")
+# The collections whose writes declare `unitdp` in Xero's OpenAPI spec (PurchaseOrders and Contacts do not:
+# an undeclared parameter is not sent, whatever a document asks for).
+UNITDP_COLLECTIONS = frozenset({"Invoices", "CreditNotes", "Items"})
 
 
 class Redactor:
@@ -104,6 +110,25 @@ class RejectedRecords:
                 handle.flush()
 
 
+def _needs_unitdp4(decision: Decision) -> bool:
+    """`unitdp=4` for a document with 4-dp unit amounts, and for any write that sends no LineItems (a void):
+    Xero re-creates the stored lines of such an update at the call's precision, so without it a 4-dp
+    invoice written earlier would be rounded to 2 dp and its totals moved (Xero's API feedback forum,
+    "Preserve invoice line items if they are not sent"); 4 dp changes nothing on a 2-dp document."""
+    if decision.document is not None and decision.document.unitdp4:
+        return True
+    return "LineItems" not in (decision.payload or {})
+
+
+def _rejected_path(config: Config) -> str | None:
+    """Where rejections are appended; nowhere in a dry run.
+
+    Why: a dry run changes nothing anywhere. Its rejections are reported as decisions (`dry_run: true`);
+    appended to the real file they would be indistinguishable from a real run's, and an admin working
+    through that file would chase documents that were never refused."""
+    return None if config.dry_run else config.rejected_records_path
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _jsonable(v) for k, v in value.items()}
@@ -120,6 +145,7 @@ class TenantSummary:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     rounding_lines: int = 0
     stopped: str | None = None
+    lines: LineReport = field(default_factory=LineReport)  # items attached, lines without, cut texts
 
     def add(self, kind: str, action: str) -> None:
         per_kind = self.counts.setdefault(kind, {})
@@ -148,12 +174,14 @@ class Engine:
         self.router = Router(config)
         self.on_decision = on_decision
         self.redactor = Redactor(client.auth.secrets)
-        self.rejected = RejectedRecords(config.rejected_records_path, self.redactor)
+        self.rejected = RejectedRecords(_rejected_path(config), self.redactor)
         self.dry_run = config.dry_run
         self._tenants = {t.tenant_id: _TenantState(t) for t in config.tenants}
         self.summaries = {t.tenant_id: TenantSummary(t.name) for t in config.tenants}
         self.products: dict[tuple[str, int], ProductRef] = {}
         self.ignored_streams: set[str] = set()
+        # every Autotask company this run has seen: a contact's name is matched against all of them
+        self.known_companies: dict[int, KnownCompany] = {}
         # records received per stream since the last flush (Airbyte states carry them as destinationStats)
         self.received: dict[str, int] = {}
         self._decisions_lock = threading.Lock()
@@ -187,13 +215,20 @@ class Engine:
                 log.info("stream %r is not used by destination-xero; its records are ignored", stream)
             return
         if isinstance(parsed, Invoice):
+            self._know(parsed.company)
             self._add_invoice(parsed)
         elif isinstance(parsed, PurchaseOrder):
+            self._know(parsed.vendor)
             self._add_purchase_order(parsed)
         elif isinstance(parsed, ProductRef):
             self.products[(parsed.kind, parsed.id)] = parsed
         elif isinstance(parsed, Company):
-            pass  # invoices carry their own company snapshot; contacts are created when a document needs one
+            self._know(parsed)  # contacts are created only when a document needs one (its own snapshot)
+
+    def _know(self, company: Company) -> None:
+        """Remember a company for contact matching: a folded name may match a contact only when no other
+        company this run has seen has that contact's exact name or the same folded name (contact_match.py)."""
+        self.known_companies[company.id] = KnownCompany.of(company)
 
     def _state(self, tenant: Tenant, kind: str, source_id: int, key: str) -> _TenantState | None:
         """The tenant's mapper, reading its settings on first use; None when they cannot be read (the
@@ -295,6 +330,7 @@ class Engine:
             summary.add(decision.kind, decision.action)
             if decision.action in ("create", "update") and decision.document and decision.document.rounding:
                 summary.rounding_lines += 1
+            summary.lines.note(decision.action, decision.document)
         entry = decision.as_dict()
         if not self.dry_run:
             entry.pop("payload", None)
@@ -421,15 +457,16 @@ class Engine:
         resolved: dict[int, str] = {}
         failures: dict[int, tuple[str, list[str]]] = {}
         writes: list[tuple[Company, Document, str]] = []  # (company, contact document, action)
-        claimed: dict[str, int] = {}  # ContactID -> the company it was matched to in this flush
+        notes: dict[int, str] = {}  # why a company gets a new contact though one of its name exists
+        known = {**self.known_companies, **{c.id: KnownCompany.of(c) for c in companies.values()}}
+        matches = resolve_contacts(index, rules.match, rules.contact_number_prefix, known.values())
         for company in companies.values():
             wanted = mapper.contact(company)
-            found = index.match(
-                rules.match, wanted.key, company.number, company.name, rules.contact_number_prefix
-            )
-            if found is not None and claimed.setdefault(str(found["ContactID"]), company.id) != company.id:
-                found = None  # another company of this batch already took it: never merge two customers
-            if found is not None:
+            outcome = matches[company.id]
+            found = outcome.contact
+            if outcome.problem:
+                failures[company.id] = (outcome.problem, [])  # ambiguous: its documents wait for the admin
+            elif found is not None:
                 resolved[company.id] = str(found["ContactID"])
                 update: dict[str, Any] = {}
                 if found.get("ContactStatus") == "ARCHIVED" and rules.unarchive:
@@ -445,9 +482,13 @@ class Engine:
                     writes.append((company, wanted, "update"))
             elif rules.create_missing:
                 writes.append((company, wanted, "create"))
+                if outcome.note:
+                    notes[company.id] = outcome.note
+                    log.warning("contact for company %s: %s", company.id, outcome.note)
             else:
                 failures[company.id] = (
-                    f"no Xero contact matches company {company.name!r} and contacts.create_missing is false",
+                    f"no Xero contact matches company {company.name!r} and contacts.create_missing is false"
+                    + (f" ({outcome.note})" if outcome.note else ""),
                     [],
                 )
         if writes and not self.dry_run:
@@ -474,6 +515,7 @@ class Engine:
                         tenant.tenant_id,
                         wanted.key,
                         company.id,
+                        reason=notes.get(company.id, ""),
                         payload=wanted.payload,
                         existing_id=resolved.get(company.id),
                     )
@@ -484,6 +526,9 @@ class Engine:
                 kept.append(doc)
                 continue
             if doc.contact.id in failures and doc.contact.id not in resolved:
+                if doc.void:  # a void needs no contact: it is skipped, or voids what Xero already holds
+                    kept.append(doc)
+                    continue
                 reason, messages = failures[doc.contact.id]
                 self._record(
                     Decision(
@@ -557,12 +602,14 @@ class Engine:
         failures: dict[str, list[str]] = {}
         for doc in documents:
             for product in doc.products:
-                product = self.products.get((product.kind, product.id), product)
+                # The code is the one the line carries; the products stream, when synced, only adds the
+                # details a new item is created with (description, unit price).
                 code = mapper.item_code(product) or ""
                 if code.casefold() in state.items or code in missing:
                     continue
+                detail = self.products.get((product.kind, product.id), product)
                 try:
-                    missing[code] = mapper.item(product)
+                    missing[code] = mapper.item(detail, code)
                 except MappingError as exc:
                     failures[code] = exc.problems
         if missing and not tenant.mappings.items.create_missing:
@@ -599,7 +646,9 @@ class Engine:
                 )
         kept = []
         for doc in documents:
-            bad = [code for p in doc.products if (code := mapper.item_code(p) or "") in failures]
+            bad = list(
+                dict.fromkeys(code for p in doc.products if (code := mapper.item_code(p) or "") in failures)
+            )
             if bad:
                 messages = [m for code in bad for m in failures[code]]
                 self._record(
@@ -629,7 +678,7 @@ class Engine:
         collection = COLLECTION[decisions[0].kind]
         for batch in self._batches(decisions):
             payloads = [d.payload or {} for d in batch]
-            unitdp4 = any(d.document is not None and d.document.unitdp4 for d in batch)
+            unitdp4 = any(_needs_unitdp4(d) for d in batch)
             results = self._post(
                 tenant.tenant_id, collection, payloads, [f"{d.action}:{d.key}" for d in batch], unitdp4
             )
@@ -663,7 +712,7 @@ class Engine:
     ) -> list[tuple[bool, dict[str, Any], list[str]]]:
         """One write call; per element (ok, element as Xero returned it, messages)."""
         params: dict[str, Any] = {"summarizeErrors": "false"}
-        if unitdp4:
+        if unitdp4 and collection in UNITDP_COLLECTIONS:
             params["unitdp"] = 4
         key = idempotency_key(tenant_id, list(zip(keys, elements, strict=True)))
         try:
@@ -699,7 +748,10 @@ class Engine:
                 "tenant_id": tenant_id,
                 "documents": summary.counts,
                 "rounding_lines": summary.rounding_lines,
+                **summary.lines.figures(),
+                "warnings": self._warnings_of(tenant_id),
                 "calls": limiter.calls,
+                "response_bytes": limiter.response_bytes,
                 "throttled": limiter.throttled,
                 "day_remaining": limiter.day_remaining,
                 "minute_remaining": limiter.minute_remaining,
@@ -712,6 +764,19 @@ class Engine:
             result["(no tenant)"] = {"rejected": unrouted}
         return result
 
+    def _warnings_of(self, tenant_id: str) -> list[str]:
+        summary = self.summaries[tenant_id]
+        return summary.lines.warnings(self._tenants[tenant_id].tenant.mappings.items)
+
+    def warnings(self) -> list[str]:
+        """What the adapters log as warnings after the summary ("<organisation>: ..."): lines without an
+        item, a mapping that enables items and attaches none, descriptions cut to Xero's limit."""
+        return [
+            f"{summary.name}: {warning}"
+            for tenant_id, summary in self.summaries.items()
+            for warning in self._warnings_of(tenant_id)
+        ]
+
     def failures(self) -> list[str]:
         """Every document that did not land this run ("invoice 20123: reason"), for the final message."""
         with self._decisions_lock:
@@ -723,7 +788,7 @@ class Engine:
         named = "; ".join(failures[:limit]) + (
             f"; and {len(failures) - limit} more" if len(failures) > limit else ""
         )
-        where = f" (all in {self.config.rejected_records_path})" if self.config.rejected_records_path else ""
+        where = f" (all in {self.rejected.path})" if self.rejected.path else ""
         return (
             f"{len(failures)} document(s) are not in Xero as Autotask has them{where}: {named}. They are "
             "sent again on every run until they land: fix the cause (the mapping, or the document in Xero) "
@@ -745,5 +810,6 @@ class Engine:
 def _access_stop(tenant: Tenant, exc: XeroError) -> str:
     return (
         f"organisation {tenant.name!r} refused access ({exc}): reconnect it to the Xero app (run "
-        "`xero-auth`) or grant the app the accounting scopes; its documents are left for the next run"
+        "`xero-auth`) or grant the app the accounting scopes (`check` names a missing one); its documents "
+        "are left for the next run"
     )

@@ -105,7 +105,11 @@ def test_first_run_processes_everything_then_fails_on_the_rejections(runs):
     assert errors[0]["failure_type"] == "config_error"
     rejected = [json.loads(x) for x in (runs["tmp"] / "rejected.jsonl").read_text().splitlines()]
     reasons = {r["reason"] + " | " + "; ".join(r["xero_messages"] or []) for r in rejected}
-    expected = ("no TaxType mapped for tax region 'New Zealand GST'", "is not enabled in organisation")
+    expected = (
+        "no TaxType mapped for tax region 'New Zealand GST'",
+        "is not enabled in organisation",
+        "Xero contact 'acme plumbing'",  # two companies claim it alike: not guessed (BEHAVIOR.md "Contacts")
+    )
     assert rejected and all(any(e in r for e in expected) for r in reasons), reasons
 
 
@@ -261,6 +265,20 @@ def test_check_reports_every_problem_at_once(runs):
     message = status["message"]
     for expected in ("'NOSUCHTAX' does not exist", "'9999' does not exist", "'Gone Ltd'"):
         assert expected in message, (expected, message)
+    assert not leaks(output, secret_values(runs["info"]))
+
+
+def test_check_names_a_missing_scope_and_the_fix(runs):
+    config = _custom_connection_config(runs)
+    config["auth"]["scopes"] = "accounting.invoices accounting.contacts"  # no accounting.settings
+    status, output = _check(runs, config, "scopes")
+    assert status["status"] == "FAILED"
+    message = status["message"]
+    assert (
+        "lacks scope accounting.settings" in message and "add accounting.settings to auth.scopes" in message
+    )
+    assert "granted: accounting.contacts accounting.invoices" in message
+    assert "HTTP 401" not in message, "the settings reads that could only fail are not made"
     assert not leaks(output, secret_values(runs["info"]))
 
 

@@ -52,7 +52,14 @@ class Helper:
         return "".join(self.stdout) + self.stderr
 
 
-def start(sbx: RunningSandbox, store: Path, *, secret: str | None = None, timeout: float = 20) -> Helper:
+def start(
+    sbx: RunningSandbox,
+    store: Path,
+    *,
+    secret: str | None = None,
+    timeout: float = 20,
+    extra: tuple[str, ...] = (),
+) -> Helper:
     xero = sbx.xero
     env = {k: v for k, v in os.environ.items() if not k.startswith("XERO_")}
     env["XERO_CLIENT_SECRET"] = secret if secret is not None else xero["client_secret"]
@@ -67,6 +74,7 @@ def start(sbx: RunningSandbox, store: Path, *, secret: str | None = None, timeou
         str(timeout),
         "--token-store",
         str(store),
+        *extra,
     ]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=env
@@ -195,7 +203,10 @@ def test_authorize_url_asks_pkce_s256_and_the_default_scopes(
     params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) == 43
     assert params["response_type"] == "code" and len(params["state"]) >= 16
-    assert set(params["scope"].split()) >= {"offline_access", "accounting.transactions", "openid"}
+    asked = set(params["scope"].split())
+    assert asked >= {"offline_access", "accounting.invoices", "accounting.contacts", "accounting.settings"}
+    assert "accounting.payments.read" in asked, "the payments source shares the consent"
+    assert not asked & {"accounting.transactions", "accounting.transactions.read", "accounting.reports.read"}
     assert urlsplit(params["redirect_uri"]).hostname == "127.0.0.1"
     assert helper.finish() == 1
 
@@ -212,3 +223,79 @@ def test_missing_secret_is_an_error_not_a_prompt(xero_sandbox: RunningSandbox, t
     helper = start(xero_sandbox, tmp_path / "t.json", secret="")
     assert helper.finish() == 1
     assert "XERO_CLIENT_SECRET" in helper.stderr and "Traceback" not in helper.output
+
+
+BROAD = "offline_access accounting.transactions accounting.contacts accounting.settings"
+
+
+@pytest.fixture(scope="module")
+def legacy_sandbox() -> Iterator[RunningSandbox]:
+    with running_sandbox("demo", rate_limits="off", legacy_app=True) as sbx:
+        yield sbx
+
+
+def run_consent(sbx: RunningSandbox, store: Path, extra: tuple[str, ...]) -> Helper:
+    """xero-auth through the sandbox's auto-consent to its end."""
+    helper = start(sbx, store, extra=extra)
+    assert requests.get(consent(sbx, helper), timeout=10).status_code == 200
+    helper.finish()
+    return helper
+
+
+def granted(store: Path, sbx: RunningSandbox) -> set[str]:
+    """The scopes the stored refresh token carries (a refresh answers with them)."""
+    xero = sbx.xero
+    answer = requests.post(
+        f"{xero['identity_url']}/connect/token",
+        data={"grant_type": "refresh_token", "refresh_token": json.loads(store.read_text())["refresh_token"]},
+        auth=(xero["client_id"], xero["client_secret"]),
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return set(answer.json()["scope"].split())
+
+
+def test_default_scopes_work_on_a_new_app_and_are_reported(
+    xero_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    store = tmp_path / "xero-token.json"
+    helper = run_consent(xero_sandbox, store, ())
+    assert helper.process.returncode == 0, helper.output
+    assert "Scopes granted: " in helper.output and "accounting.invoices" in helper.output
+    assert {"accounting.invoices", "accounting.payments.read"} <= granted(store, xero_sandbox)
+
+
+def test_broad_scopes_on_a_new_app_fail_with_what_to_do(xero_sandbox: RunningSandbox, tmp_path: Path) -> None:
+    store = tmp_path / "xero-token.json"
+    helper = start(xero_sandbox, store, timeout=3, extra=("--scopes", BROAD))
+    url = helper.authorize_url(f"{xero_sandbox.xero['identity_url']}/connect/authorize?")
+    refused = requests.get(url, allow_redirects=False, timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"] == "unauthorized_client"
+    assert helper.finish() == 1
+    assert "Traceback" not in helper.output
+    assert "accounting.transactions" in helper.stderr and "2 March 2026" in helper.stderr
+    assert "without --scopes" in helper.stderr
+    assert "Invalid scope for client" in "".join(helper.stdout), "the note comes before the wait"
+    assert not store.exists()
+    assert_no_secrets(xero_sandbox, helper, [xero_sandbox.xero["client_secret"]])
+
+
+@pytest.mark.parametrize(
+    "extra", [(), ("--scopes", BROAD), ("--legacy-scopes",)], ids=["default", "scopes", "legacy-scopes"]
+)
+def test_a_legacy_app_takes_both_scope_sets(
+    legacy_sandbox: RunningSandbox, tmp_path: Path, extra: tuple[str, ...]
+) -> None:
+    store = tmp_path / "xero-token.json"
+    helper = run_consent(legacy_sandbox, store, extra)
+    assert helper.process.returncode == 0, helper.output
+    scopes = granted(store, legacy_sandbox)
+    expected = "accounting.invoices" if not extra else "accounting.transactions"
+    assert expected in scopes, scopes
+    assert_no_secrets(legacy_sandbox, helper, [json.loads(store.read_text())["refresh_token"]])
+
+
+def test_scopes_and_legacy_scopes_exclude_each_other(xero_sandbox: RunningSandbox, tmp_path: Path) -> None:
+    helper = start(xero_sandbox, tmp_path / "t.json", extra=("--scopes", BROAD, "--legacy-scopes"))
+    assert helper.finish() == 2
+    assert "not allowed with argument" in helper.stderr and "Traceback" not in helper.output

@@ -70,6 +70,20 @@ def test_routing_rules_must_be_unambiguous_about_defaults(base_config: dict[str,
         load_config(base_config)
 
 
+def test_branches_are_a_route_rule_and_a_tracking_source(base_config: dict[str, Any]):
+    base_config["tenants"] = [
+        {"tenant_id": "a", "name": "A", "route": {"branches": ["Asia Pacific"]}},
+        {"tenant_id": "b", "name": "B", "route": {"default": True}},
+    ]
+    base_config["mappings"]["tracking"] = [{"category": "Branch", "source": "branch"}]
+    config = load_config(base_config)
+    assert config.tenants[0].route.branches == ["Asia Pacific"] and not config.tenants[0].route.is_empty()
+    assert config.tenants[0].mappings.tracking[0].source == "branch"
+    base_config["tenants"][0]["route"] = {"branch": ["Asia Pacific"]}
+    with pytest.raises(ConfigError, match=r"tenants\.0\.route\.branch: Extra inputs are not permitted"):
+        load_config(base_config)
+
+
 def test_tracking_is_limited_to_two_categories(base_config: dict[str, Any]):
     rule = {"category": "Region", "source": "line_of_business"}
     base_config["mappings"]["tracking"] = [rule, rule, rule]
@@ -116,3 +130,40 @@ def test_typo_in_a_default_section_every_tenant_overrides_is_still_reported(base
     with pytest.raises(ConfigError) as info:
         load_config(base_config)
     assert "mappings.tax.by_regoin" in str(info.value)
+
+
+def test_tenants_in_config_and_mapping_file_are_merged_by_tenant_id(tmp_path):
+    """A platform form that lists the tenants must not drop what the mapping file says of each one: its
+    numbering and route stay unless the config gives that tenant its own."""
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "tenants:\n"
+        "  - tenant_id: t-uk\n"
+        "    name: UK\n"
+        "    route: {currencies: [GBP]}\n"
+        "    mappings:\n"
+        "      numbering: {mode: prefix, prefix: UK-}\n"
+        "  - tenant_id: t-au\n"
+        "    name: AU\n"
+        "    route: {default: true}\n"
+        "    mappings:\n"
+        "      numbering: {mode: prefix, prefix: AU-}\n",
+        encoding="utf-8",
+    )
+    config = load_config(
+        {
+            "auth": {"type": "client_credentials", "client_id": "cid", "client_secret": "s"},
+            "mapping_file": str(mapping),
+            "tenants": [
+                {"tenant_id": "t-uk", "name": "UK"},
+                {
+                    "tenant_id": "T-AU",
+                    "name": "AU",
+                    "mappings": {"numbering": {"mode": "prefix", "prefix": "NZ-"}},
+                },
+            ],
+        }
+    )
+    uk, au = config.tenants
+    assert uk.mappings.numbering.prefix == "UK-" and uk.route.currencies == ["GBP"]
+    assert au.mappings.numbering.prefix == "NZ-" and au.route.default is True

@@ -147,6 +147,19 @@ def test_tracking_from_line_of_business(make_config, profile, raw_invoice, raw_l
         map_invoice(make_config, profile, raw, mappings=base_config["mappings"])
 
 
+def test_tracking_from_branch(make_config, profile, raw_invoice, raw_line, base_config):
+    rule = {"category": "Division", "source": "branch", "options": {"Asia Pacific": "Projects"}}
+    base_config["mappings"]["tracking"] = [rule]
+    lines = [raw_line(1, organizationalLevel1Name="asia pacific"), raw_line(2)]
+    raw = raw_invoice(lines=lines, invoiceTotal="220.0000", totalTaxValue="20.0000")
+    doc = map_invoice(make_config, profile, raw, mappings=base_config["mappings"])
+    assert doc.payload["LineItems"][0]["Tracking"] == [{"Name": "Division", "Option": "Projects"}]
+    assert "Tracking" not in doc.payload["LineItems"][1]  # a line with no branch is left untracked
+    raw = raw_invoice(lines=[raw_line(1, organizationalLevel1Name="North America")])
+    with pytest.raises(MappingError, match="tracking 'Division': no option mapped for 'North America'"):
+        map_invoice(make_config, profile, raw, mappings=base_config["mappings"])
+
+
 @pytest.mark.parametrize(
     ("numbering", "fields", "key", "match_on"),
     [
@@ -216,3 +229,79 @@ def test_purchase_order(make_config, profile):
         {"Description": "Switch", "Quantity": D("3.0000"), "UnitAmount": D("12.35"), "AccountCode": "300"}
     ]
     assert doc.payload["Status"] == "DRAFT" and doc.payload["AttentionTo"] == "Warehouse"
+
+
+# ---- issue 13: tax precedence for tax-exempt companies ---------------------------------------------------
+def _exempt_invoice(raw_invoice, raw_line, **line):
+    """A charity flagged tax-exempt in Autotask, billed 100 with no tax on a Labour line in Australia."""
+    return raw_invoice(
+        company={"id": 7, "companyName": "Charity", "isTaxExempt": True},
+        lines=[raw_line(1, taxDollars="0", **line)],
+        invoiceTotal="100",
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "table", "key"),
+    [
+        ("by_region_category", "by_region_category", "Australia / Standard"),
+        ("by_tax_name", "by_tax_name", "GST"),
+        ("by_category", "by_category", "Standard"),
+    ],
+)
+def test_a_tax_exempt_company_uses_exempt_before_any_region_category_or_tax_name_rule(
+    make_config, profile, raw_invoice, raw_line, base_config, rule, table, key
+):
+    """The admin maps the line's region/category (or its tax name) to OUTPUT (10%); the company is
+    tax-exempt and Autotask billed no tax: the line takes `exempt`, and the document is not rejected."""
+    base_config["mappings"]["tax"][table] = {key: "OUTPUT"}
+    raw = _exempt_invoice(raw_invoice, raw_line, taxName="GST")
+    doc = map_invoice(make_config, profile, raw, mappings=base_config["mappings"])
+    assert doc.payload["LineItems"][0]["TaxType"] == "EXEMPTOUTPUT", rule
+    assert doc.rounding == 0
+
+
+def test_exempt_by_region_names_the_exemption_of_one_region_before_exempt(
+    make_config, profile, raw_invoice, raw_line, base_config
+):
+    """`exempt_by_region` is the rule that names exemption otherwise: exempt customers in Australia take
+    NONE, exempt customers elsewhere still take `exempt`."""
+    base_config["mappings"]["tax"]["by_region_category"] = {"Australia / Standard": "OUTPUT"}
+    base_config["mappings"]["tax"]["exempt_by_region"] = {"australia": "NONE"}
+    base_config["mappings"]["tax"]["by_region"]["Elsewhere"] = "OUTPUT"
+    doc = map_invoice(
+        make_config, profile, _exempt_invoice(raw_invoice, raw_line), mappings=base_config["mappings"]
+    )
+    assert doc.payload["LineItems"][0]["TaxType"] == "NONE"
+    elsewhere = _exempt_invoice(raw_invoice, raw_line, taxRegionName="Elsewhere")
+    doc = map_invoice(make_config, profile, elsewhere, mappings=base_config["mappings"])
+    assert doc.payload["LineItems"][0]["TaxType"] == "EXEMPTOUTPUT"
+
+
+def test_a_line_autotask_taxed_follows_the_ordinary_rules_even_for_an_exempt_company(
+    make_config, profile, raw_invoice, raw_line
+):
+    """Autotask charged 10 GST on the line (billed before the company became exempt): Xero gets what was
+    billed, OUTPUT and 110, not an exempt line that could never total 110."""
+    raw = raw_invoice(company={"id": 7, "companyName": "Charity", "isTaxExempt": True})
+    doc = map_invoice(make_config, profile, raw)
+    assert doc.payload["LineItems"][0]["TaxType"] == "OUTPUT" and doc.rounding == 0
+
+
+def test_an_exempt_company_without_an_exempt_rule_is_rejected_naming_the_fix(
+    make_config, profile, raw_invoice, raw_line, base_config
+):
+    """No `exempt` declared: the untaxed line would land on OUTPUT (10%). The rejection says why and what
+    to declare, instead of only that Xero's total would differ from Autotask's."""
+    del base_config["mappings"]["tax"]["exempt"]
+    with pytest.raises(MappingError) as info:
+        map_invoice(
+            make_config,
+            profile,
+            _exempt_invoice(raw_invoice, raw_line),
+            mappings=base_config["mappings"],
+        )
+    text = str(info.value)
+    assert "company 'Charity' is tax-exempt in Autotask" in text
+    assert "TaxType 'OUTPUT' charges 10%" in text and "mappings.tax.exempt" in text
+    assert "total" not in text.lower()

@@ -90,6 +90,35 @@ def test_purchase_order(raw_invoice):
     assert po.lines[0].product is not None and po.lines[0].product.id == 44
 
 
+def test_branch_is_read_from_organizational_level_1(raw_invoice, raw_line):
+    lines = [
+        raw_line(1, organizationalLevel1ID=3, organizationalLevel1Name="Asia Pacific"),
+        raw_line(2, organizationalLevel1={"id": 2, "name": "North America"}),
+        raw_line(3),
+    ]
+    invoice = parse_invoice(raw_invoice(lines=lines))
+    assert [line.branch for line in invoice.lines] == ["Asia Pacific", "North America", None]
+
+
+def _purchase_order(**over):
+    raw = {
+        "id": 9,
+        "vendor": {"id": 70, "companyName": "Dicker Data", "currencyID": 4},
+        "createDateTime": "2025-09-01T10:00:00.000Z",
+        "items": [{"id": 1, "quantity": 3, "unitCost": "12.3456"}],
+    }
+    raw.update(over)
+    return parse_purchase_order(raw)
+
+
+def test_purchase_order_currency_is_the_records_vendor_currency():
+    po = _purchase_order(currency={"id": 4, "name": "aud", "exchangeRate": "1.94120"})
+    assert po.currency_code == "AUD" and po.exchange_rate == Decimal("1.94120")
+    assert _purchase_order().currency_code is None  # an older source: no currency, none guessed
+    vendor = {"id": 70, "companyName": "Dicker Data", "currency": {"name": "NZD"}}
+    assert _purchase_order(vendor=vendor).currency_code == "NZD"  # else the vendor snapshot's
+
+
 def test_streams(raw_invoice):
     assert stream_kind("purchase_orders") == "purchase_order"
     assert stream_kind("PurchaseOrders") == "purchase_order"

@@ -251,6 +251,25 @@ def test_edit_updates_void_voids_and_paid_is_not_forced(fresh, tmp_path):
     assert by_action(decisions, "invoice") == {"E-2001": "unchanged"}
 
 
+def test_voiding_a_4dp_invoice_that_no_longer_maps_keeps_its_lines(fresh, tmp_path):
+    """A void sends no LineItems, and Xero re-creates the stored lines of such an update at the call's
+    precision: without `unitdp=4` a 4-dp invoice would be rounded to 2 dp and its voided totals moved."""
+    config = make_config(fresh, tmp_path)
+    uk = tenants(fresh)[UK]
+    original = invoice(30, "E-3001", [line(1, "3", "33.3333")])
+    run(config, [("invoices", original)])
+    before = read(config, uk, "Invoices", InvoiceNumbers="E-3001", page=1, unitdp=4)["Invoices"][0]
+    retired = {**original, "isVoided": True, "taxRegionName": "Retired Region"}  # no longer maps: void only
+    _, decisions = run(config, [("invoices", retired)])
+    assert by_action(decisions, "invoice") == {"E-3001": "update"}
+    void = [w for w in writes(fresh) if w["path"].endswith("/Invoices")][-1]
+    assert void["query"].get("unitdp") == "4"
+    after = read(config, uk, "Invoices", InvoiceNumbers="E-3001", page=1, unitdp=4)["Invoices"][0]
+    assert after["Status"] == "VOIDED"
+    assert after["LineItems"][0]["UnitAmount"] == D("33.3333")
+    assert (after["SubTotal"], after["Total"]) == (before["SubTotal"], before["Total"])
+
+
 def test_void_of_a_draft_deletes_it(fresh, tmp_path):
     config = make_config(fresh, tmp_path)
     raw = json.loads(config.model_dump_json())
@@ -719,3 +738,153 @@ def test_invoices_renumbered_in_xero_are_found_by_their_link_never_created_twice
     link_reads = [r for r in after if r["method"] == "GET" and "Url" in json.dumps(r)]
     assert len(link_reads) == (1 if retyped == 1 else 2), link_reads
     assert engine.exit_code() == 1
+
+
+# ---- issue 13: the exact-name contact wins; a tax-exempt company's lines use `exempt` -------------------
+ACCENTED, EXACT, SHOUTED = "Café Zürich GmbH", "Cafe Zurich GmbH", "CAFE ZURICH GMBH"
+
+
+def reconfigured(sb: Any, tmp_path: Path, config: Config, change: Any) -> Config:
+    """`config` with `change(raw)` applied to its raw form (the refresh token re-read from the sandbox)."""
+    raw = json.loads(config.model_dump_json())
+    raw["auth"] = {
+        "type": "refresh_token",
+        "client_id": config.auth.client_id,
+        "client_secret": config.auth.client_secret.get_secret_value(),
+        "refresh_token": sb.info["xero"]["refresh_token"],
+        "token_store_path": str(tmp_path / "token.json"),
+    }
+    change(raw)
+    return load_config(raw)
+
+
+def seed_contact(config: Config, tenant: str, name: str) -> str:
+    """An existing Xero contact (no ContactNumber, no AccountNumber), put through the API; its ContactID."""
+    body = {"Contacts": [{"Name": name}]}
+    return XeroClient(config).request("PUT", tenant, "Contacts", body=body).body["Contacts"][0]["ContactID"]
+
+
+def zurich(company: int, name: str) -> tuple[str, dict[str, Any]]:
+    return ("invoices", invoice(9000 + company, f"Z-{company}", [line(company, "1", "10")], company, name))
+
+
+def contact_of(config: Config, tenant: str, number: str) -> dict[str, Any]:
+    held = read(config, tenant, "Invoices", InvoiceNumbers=number, page=1)["Invoices"][0]
+    return read(config, tenant, f"Contacts/{held['Contact']['ContactID']}")["Contacts"][0]
+
+
+def zurich_contacts(config: Config, tenant: str) -> list[dict[str, Any]]:
+    listed = read(config, tenant, "Contacts", includeArchived="true")["Contacts"]
+    return [c for c in listed if "zurich" in c["Name"].lower() or "zürich" in c["Name"].lower()]
+
+
+def assert_exact_name_contact_won(config: Config, uk: str, seeded: str) -> None:
+    """Company 202 ("Cafe Zurich GmbH") is on the existing contact; company 201 has its own, unsuffixed."""
+    exact, accented = contact_of(config, uk, "Z-202"), contact_of(config, uk, "Z-201")
+    assert exact["ContactID"] == seeded and exact["ContactNumber"] == "AT-202"
+    assert accented["ContactID"] != seeded
+    assert (accented["Name"], accented["ContactNumber"]) == (ACCENTED, "AT-201")
+    assert sorted(c["Name"] for c in zurich_contacts(config, uk)) == sorted([EXACT, ACCENTED])
+
+
+@pytest.mark.parametrize("exact_first", [True, False], ids=["exact-first", "accented-first"])
+def test_the_exact_name_contact_wins_whatever_the_processing_order(fresh, tmp_path, exact_first):
+    """Autotask has "Café Zürich GmbH" (201) and "Cafe Zurich GmbH" (202); Xero has a contact "Cafe
+    Zurich GmbH". Whichever invoice comes first, 202's goes on that contact and 201 gets its own."""
+    config = make_config(fresh, tmp_path)
+    uk = tenants(fresh)[UK]
+    seeded = seed_contact(config, uk, EXACT)
+    records = [zurich(202, EXACT), zurich(201, ACCENTED)]
+    engine, decisions = run(config, records if exact_first else records[::-1])
+    assert by_action(decisions, "invoice") == {"Z-201": "create", "Z-202": "create"}, decisions
+    assert_exact_name_contact_won(config, uk, seeded)
+    created = next(d for d in decisions if d["kind"] == "contact" and d["action"] == "create")
+    assert created["autotask_id"] == 201
+    assert "belongs to Autotask company 202 'Cafe Zurich GmbH'" in created["reason"]
+    assert engine.exit_code() == 0
+
+
+@pytest.mark.parametrize("first", ["exact", "accented-with-companies-stream"])
+def test_the_exact_name_contact_wins_when_the_companies_come_in_different_runs(fresh, tmp_path, first):
+    """Run 1 syncs one company, run 2 (a new process, Xero as run 1 left it) the other: the same result
+    as one run. When the accented company comes first, the `companies` stream tells run 1 that a
+    company of the contact's exact name exists."""
+    config = make_config(fresh, tmp_path)
+    uk = tenants(fresh)[UK]
+    seeded = seed_contact(config, uk, EXACT)
+    exact_company = ("companies", {"id": 202, "companyName": EXACT, "companyNumber": "C00202"})
+    if first == "exact":
+        runs = [[zurich(202, EXACT)], [zurich(201, ACCENTED)]]
+    else:
+        runs = [[exact_company, zurich(201, ACCENTED)], [zurich(202, EXACT)]]
+    for records in runs:
+        engine, decisions = run(config, records)
+        assert engine.exit_code() == 0, decisions
+    assert_exact_name_contact_won(config, uk, seeded)
+
+
+def test_a_contact_matched_by_folded_name_in_an_earlier_run_is_reported_not_duplicated(fresh, tmp_path):
+    """Run 1 saw only "Café Zürich GmbH" and nothing else: the folded match was unambiguous, so it took
+    the contact. Run 2 brings "Cafe Zurich GmbH": no "(AT-202)" duplicate, a rejection naming both
+    companies, the contact and what to do; it is retried by every run until the admin decides."""
+    config = make_config(fresh, tmp_path)
+    uk = tenants(fresh)[UK]
+    seeded = seed_contact(config, uk, EXACT)
+    engine, _ = run(config, [zurich(201, ACCENTED)])
+    assert engine.exit_code() == 0 and contact_of(config, uk, "Z-201")["ContactID"] == seeded
+    engine, decisions = run(config, [zurich(202, EXACT)])
+    assert by_action(decisions, "invoice") == {"Z-202": "rejected"}
+    reason = next(d["reason"] for d in decisions if d["key"] == "Z-202")
+    for part in ("'Cafe Zurich GmbH'", seeded, "company 202", "company 201", "ContactNumber AT-202"):
+        assert part in reason, reason
+    assert [c["ContactID"] for c in zurich_contacts(config, uk)] == [seeded]  # no second contact
+    assert engine.exit_code() == 1 and engine.ledger.failed()["invoice"] == {9202: reason}
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["accented-first", "shouted-first"])
+def test_a_folded_name_shared_by_two_companies_is_reported_never_settled_by_order(fresh, tmp_path, reverse):
+    """ "Café Zürich GmbH" and "CAFE ZURICH GMBH" both fold to the contact "Cafe Zurich GmbH" and neither
+    is its exact name: whose it is cannot be told, so both are rejected (in either order), the contact is
+    left as it was, and the reason says how to decide it."""
+    config = make_config(fresh, tmp_path)
+    uk = tenants(fresh)[UK]
+    seeded = seed_contact(config, uk, EXACT)
+    records = [zurich(201, ACCENTED), zurich(203, SHOUTED)]
+    _, decisions = run(config, records[::-1] if reverse else records)
+    assert by_action(decisions, "invoice") == {"Z-201": "rejected", "Z-203": "rejected"}
+    for reason in (d["reason"] for d in decisions if d["kind"] == "invoice"):
+        for part in (
+            seeded,
+            "201 'Café Zürich GmbH'",
+            "203 'CAFE ZURICH GMBH'",
+            "(AT-201 or AT-203), or its AccountNumber",
+        ):
+            assert part in reason, reason
+    [contact] = zurich_contacts(config, uk)
+    assert contact["ContactID"] == seeded and not contact.get("ContactNumber")
+
+
+def test_a_tax_exempt_company_uses_exempt_even_where_its_region_and_category_are_mapped(fresh, tmp_path):
+    """An admin maps "United Kingdom / Standard" to OUTPUT2. A charity flagged tax-exempt in Autotask is
+    billed no VAT: its invoice lands with EXEMPTOUTPUT and Autotask's total, while a taxable customer's
+    lines still take the region/category rule."""
+
+    def pair(raw: dict[str, Any]) -> None:
+        raw["tenants"][0]["mappings"]["tax"]["by_region_category"] = {"United Kingdom / Standard": "OUTPUT2"}
+
+    config = reconfigured(fresh, tmp_path, make_config(fresh, tmp_path), pair)
+    uk = tenants(fresh)[UK]
+    exempt = invoice(9301, "X-301", [line(1, "2", "45.50", pct="0")], company=301)
+    exempt["company"] = {**exempt["company"], "companyName": "St Giles Hospice", "isTaxExempt": True}
+    taxable = invoice(9302, "X-302", [line(2, "1", "100")], company=302, name="Taxable Ltd")
+    records = [("invoices", exempt), ("invoices", taxable)]
+    _, decisions = run(config, records)
+    assert by_action(decisions, "invoice") == {"X-301": "create", "X-302": "create"}, decisions
+    got = {
+        i["InvoiceNumber"]: i
+        for i in read(config, uk, "Invoices", InvoiceNumbers="X-301,X-302", page=1)["Invoices"]
+    }
+    assert [li["TaxType"] for li in got["X-301"]["LineItems"]] == ["EXEMPTOUTPUT"]
+    assert (got["X-301"]["TotalTax"], got["X-301"]["Total"]) == (D("0.00"), D("91.00"))
+    assert [li["TaxType"] for li in got["X-302"]["LineItems"]] == ["OUTPUT2"]
+    assert got["X-302"]["Total"] == D("120.00")

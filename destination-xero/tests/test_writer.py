@@ -140,7 +140,8 @@ def test_day_limit_stops_cleanly_and_defers_the_rest(make_config, raw_invoice, r
 
 
 def test_outputs_never_carry_secrets(make_config, raw_invoice, raw_line, tmp_path):
-    config = make_config(rejected_records_path=str(tmp_path / "rej.jsonl"), dry_run=True)
+    # not a dry run: a dry run writes no rejected-records file, and the file is what is checked here
+    config = make_config(rejected_records_path=str(tmp_path / "rej.jsonl"))
     out = []
     secret_invoice = raw_invoice(invoiceNumber="tok-abc")  # pathological: a token echoed in data
     secret_invoice["lines"][0]["taxRegionName"] = "shh-secret region"
@@ -211,3 +212,78 @@ def test_a_long_stream_is_written_as_it_arrives_not_held_until_its_state(
         engine.flush()
         posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
         assert [len(json.loads(p.text)["Invoices"]) for p in posts] == [3, 3, 1]
+
+
+# ---- issue 13: the exact-name contact wins, in either order ---------------------------------------------
+def _xero_contacts(m, contacts):
+    """Xero holding `contacts`; a POST /Contacts answers each element as written (new ones get an id)."""
+    m.get(f"{API}/Contacts", json={"Contacts": contacts})
+
+    def answer(request, context):
+        elements = json.loads(request.text)["Contacts"]
+        for n, element in enumerate(elements):
+            element.setdefault("ContactID", f"new-{element.get('ContactNumber', n)}")
+            element.setdefault("ContactStatus", "ACTIVE")
+        return {"Contacts": elements}
+
+    m.post(re.compile(f"{API}/Contacts"), json=answer)
+    m.post(re.compile(f"{API}/Invoices"), json={"Invoices": []})
+
+
+def _zurich(raw_invoice, company, name):
+    return raw_invoice(
+        id=9000 + company, invoiceNumber=f"Z-{company}", company={"id": company, "companyName": name}
+    )
+
+
+def test_the_exact_name_contact_wins_over_an_accent_folded_one_in_either_order(make_config, raw_invoice):
+    """Autotask: "Café Zürich GmbH" (201) and "Cafe Zurich GmbH" (202); Xero: contact "Cafe Zurich GmbH".
+    Whichever company comes first, 202 gets that contact (claimed with AT-202) and 201 a contact of its
+    own with its own name, never an "(AT-…)" duplicate of the other."""
+    seeded = {"ContactID": "c-zurich", "Name": "Cafe Zurich GmbH", "ContactStatus": "ACTIVE"}
+    invoices = [_zurich(raw_invoice, 201, "Café Zürich GmbH"), _zurich(raw_invoice, 202, "Cafe Zurich GmbH")]
+    sent = []
+    for order in (invoices, invoices[::-1]):
+        config = make_config()
+        with rm.Mocker() as m:
+            org(m)
+            _xero_contacts(m, [dict(seeded)])
+            engine = Engine(config, XeroClient(config))
+            for raw in order:
+                engine.add("invoices", raw)
+            assert engine.flush()
+            posts = [json.loads(r.text) for r in m.request_history if r.method == "POST" and API in r.url]
+        contacts = sorted((c for p in posts for c in p.get("Contacts", [])), key=lambda c: c["ContactNumber"])
+        on = {i["InvoiceNumber"]: i["Contact"] for p in posts for i in p.get("Invoices", [])}
+        sent.append((contacts, on))
+        assert contacts[0]["Name"] == "Café Zürich GmbH" and "ContactID" not in contacts[0]
+        assert contacts[1] == {"ContactID": "c-zurich", "ContactNumber": "AT-202"}
+        assert on == {"Z-201": {"ContactID": "new-AT-201"}, "Z-202": {"ContactID": "c-zurich"}}
+    assert sent[0] == sent[1]  # the same writes whatever the order
+
+
+def test_an_ambiguous_folded_name_rejects_both_companies_naming_them(make_config, raw_invoice, tmp_path):
+    """Companies "Café Zürich GmbH" and "CAFE ZURICH GMBH" both match the contact "Cafe Zurich GmbH" only once
+    folded: nothing is written for either, and each rejection names both companies, the contact and how
+    to say whose it is."""
+    config = make_config(rejected_records_path=str(tmp_path / "rej.jsonl"))
+    out = []
+    with rm.Mocker() as m:
+        org(m)
+        _xero_contacts(m, [{"ContactID": "c-zurich", "Name": "Cafe Zurich GmbH", "ContactStatus": "ACTIVE"}])
+        engine = Engine(config, XeroClient(config), on_decision=out.append)
+        engine.add("invoices", _zurich(raw_invoice, 201, "Café Zürich GmbH"))
+        engine.add("invoices", _zurich(raw_invoice, 203, "CAFE ZURICH GMBH"))
+        engine.flush()
+        assert not [r for r in m.request_history if r.method == "POST" and API in r.url]
+    assert {d["key"]: d["action"] for d in out} == {"Z-201": "rejected", "Z-203": "rejected"}
+    for decision in out:
+        reason = decision["reason"]
+        for part in (
+            "'Cafe Zurich GmbH' (ContactID c-zurich)",
+            "201 'Café Zürich GmbH'",
+            "203 'CAFE ZURICH GMBH'",
+        ):
+            assert part in reason, reason
+        assert "ContactNumber to the company it belongs to (AT-201 or AT-203)" in reason
+    assert engine.exit_code() == 1

@@ -8,6 +8,7 @@ reader's per-tenant bookmark, checkpointed after each tenant (one slice per tena
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -108,7 +109,10 @@ class XeroPaymentsStream(Stream, CheckpointMixin):
             elif sync_mode == SyncMode.incremental:
                 self._state = {k: dict(v) for k, v in state.items()}
         LOGGER.info(
-            "%s: %d records; Xero calls %s", self._name, self.reader.counts[self._name], self.reader.calls()
+            "%s: %d records; Xero calls %s",
+            self._name,
+            self.reader.counts[self._name],
+            json.dumps(self.reader.calls(), sort_keys=True),
         )
 
 

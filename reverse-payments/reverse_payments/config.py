@@ -4,7 +4,9 @@ Why it reuses destination-xero's models: the numbering rule that matches a Xero 
 invoice must be the one used on the way out, so `mappings.numbering` (mode `autotask` | `prefix` | `xero`,
 `prefix`, `reference_prefix`) is destination-xero's own `NumberingMapping`: same names, same defaults, and a
 top-level `mappings` applies to every tenant unless the tenant has its own, exactly as in destination-xero.
-A destination-xero config file can therefore be given as `mapping_file` here.
+A destination-xero config file can therefore be given as `mapping_file` here; `tenants` may come from it
+alone, and a config listing them too is merged with it tenant by tenant (destination-xero's
+`merge_mapping_file`).
 
 Unknown keys are rejected (`extra="forbid"`): a misspelt `numbering` key silently ignored would match
 payments to the wrong invoices.
@@ -22,8 +24,10 @@ from destination_xero.config import (
     RefreshTokenAuth,
     XeroEndpoints,
     load_yaml,
+    merge_mapping_file,
 )
 from destination_xero.config import Config as XeroConfig
+from destination_xero.config import ConfigError as XeroConfigError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -200,35 +204,60 @@ _XERO_ONLY = ("split_policy", "dry_run", "rejected_records_path", "fail_on_rejec
 _AUTH_KEYS = ("auth", "xero")
 
 
-def _prepare(raw: dict[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
+def _read_mapping_file(path: str, what: str) -> dict[str, Any]:
+    """The `mappings` and `tenants` of destination-xero's YAML file (the rest is destination-xero's own)."""
+    try:
+        loaded = load_yaml(Path(path))
+    except XeroConfigError as exc:
+        raise ConfigError(f"invalid {what} config:\n  {exc}") from None
+    return {k: v for k, v in loaded.items() if k in ("mappings", "tenants")}
+
+
+def _no_tenants(mapping_file: Any) -> str:
+    """`tenants` may come from the config or from `mapping_file` (so neither platform spec requires it);
+    when neither lists one, the message says both places."""
+    where = f"mapping_file {mapping_file} lists none" if mapping_file else "no mapping_file is given"
+    return (
+        f"required: the config lists no Xero organisation and {where}; list them in `tenants`, or in "
+        "the destination-xero mapping file named by `mapping_file`"
+    )
+
+
+def _prepare(raw: dict[str, Any], drop: tuple[str, ...], what: str) -> dict[str, Any]:
     data = dict(raw)
     mapping_file = data.pop("mapping_file", None)
     if mapping_file:
-        shared = {k: v for k, v in load_yaml(Path(mapping_file)).items() if k in ("mappings", "tenants")}
-        data = {**shared, **data}
+        data = merge_mapping_file(data, _read_mapping_file(str(mapping_file), what))
     for key in drop:
         data.pop(key, None)
+    if data.get("tenants") is None:
+        data.pop("tenants", None)  # reported as missing, by `_format`
     return _merge_mappings(data)
 
 
-def _format(error: ValidationError, what: str) -> str:
+def _format(error: ValidationError, what: str, mapping_file: Any = None) -> str:
     lines = []
     for item in error.errors():
         skip = ("client_credentials", "refresh_token")
         where = ".".join(str(part) for part in item["loc"] if part not in skip)
-        lines.append(f"{where or '<config>'}: {item['msg']}")
+        message = item["msg"]
+        if item["loc"] == ("tenants",) and item["type"] in ("missing", "too_short"):
+            message = _no_tenants(mapping_file)
+        lines.append(f"{where or '<config>'}: {message}")
     return f"invalid {what} config:\n  " + "\n  ".join(lines)
 
 
 def load_source_config(raw: dict[str, Any]) -> SourceConfig:
+    what = "source-xero-payments"
     try:
-        return SourceConfig.model_validate(_prepare(raw, _XERO_ONLY))
+        return SourceConfig.model_validate(_prepare(raw, _XERO_ONLY, what))
     except ValidationError as exc:
-        raise ConfigError(_format(exc, "source-xero-payments")) from None
+        raise ConfigError(_format(exc, what, raw.get("mapping_file"))) from None
 
 
 def load_destination_config(raw: dict[str, Any]) -> DestinationConfig:
+    what = "destination-autotask-payments"
     try:
-        return DestinationConfig.model_validate(_prepare(raw, (*_AUTH_KEYS, "split_policy")))
+        return DestinationConfig.model_validate(_prepare(raw, (*_AUTH_KEYS, "split_policy"), what))
     except ValidationError as exc:
-        raise ConfigError(_format(exc, "destination-autotask-payments")) from None
+        raise ConfigError(_format(exc, what, raw.get("mapping_file"))) from None

@@ -273,6 +273,7 @@ class PaymentsReader:
             state = self.client.limiter(tenant.tenant_id).state
             out[tenant.name] = {
                 "calls": state.calls,
+                "response_bytes": state.response_bytes,
                 "throttled": state.throttled,
                 "day_remaining": state.day_remaining,
                 "minute_remaining": state.minute_remaining,

@@ -8,6 +8,7 @@ replication-key bookkeeping beside it is informational. Decimals reach stdout as
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -44,7 +45,8 @@ class XeroPaymentsStream(Stream):
                 continue
             yield record
         bookmark[STATE_KEY] = latest
-        self.logger.info("%s: %d records; Xero calls %s", self.name, reader.counts[self.name], reader.calls())
+        calls = json.dumps(reader.calls(), sort_keys=True)
+        self.logger.info("%s: %d records; Xero calls %s", self.name, reader.counts[self.name], calls)
 
 
 class TapXeroPayments(Tap):

@@ -1,5 +1,8 @@
 """Connection specs (JSON Schema) of both connectors; the adapters turn `airbyte_secret` into Singer's
-`secret`. The models in config.py are what validates; these describe the same fields to the platforms."""
+`secret`. The models in config.py are what validates; these describe the same fields to the platforms.
+
+`tenants` is not required by either spec: it may come from `mapping_file`, which no platform can see when it
+checks required keys; config.py reports a config with tenants in neither place, naming both fields."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ _NUMBERING = {
 _MAPPINGS = {"title": "Mappings for every tenant", "type": "object", "properties": {"numbering": _NUMBERING}}
 _TENANTS = {
     "title": "Xero organisations fed from Autotask",
+    "description": "Required unless `mapping_file` lists them; a tenant listed in both keeps the file's "
+    "numbering unless it is given its own here",
     "type": "array",
     "minItems": 1,
     "items": {
@@ -37,7 +42,7 @@ SOURCE_SPEC: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "Xero payments source",
     "type": "object",
-    "required": ["auth", "tenants"],
+    "required": ["auth"],  # tenants: here or in mapping_file
     "properties": {
         "auth": {
             "title": "Authentication",
@@ -89,7 +94,7 @@ DESTINATION_SPEC: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "Autotask payments destination",
     "type": "object",
-    "required": ["autotask", "tenants"],
+    "required": ["autotask"],  # tenants: here or in mapping_file
     "properties": {
         "autotask": {
             "title": "Autotask API user",
@@ -136,9 +141,6 @@ def singer_schema(spec: dict[str, Any]) -> dict[str, Any]:
         return node
 
     result: dict[str, Any] = walk(copy.deepcopy(spec))
-    # Tenants may come from `mapping_file`, which singer-sdk cannot see when it validates required keys;
-    # the core reports missing tenants by name after merging the file.
-    result["required"] = [key for key in result.get("required", []) if key != "tenants"]
     return result
 
 

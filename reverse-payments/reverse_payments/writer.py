@@ -11,7 +11,8 @@ Choices (the sources leave these open; each picked so a mistake shows up as a re
   by hand in Autotask, or a deleted credit-note allocation, which leaves no trace) is reported as a
   `discrepancy` and left alone.
 - `webServiceDate` is stamped (when `stamp_web_service_date`) on every matched invoice that has none yet;
-  an existing stamp is never moved, so reruns write nothing.
+  an existing stamp is never moved, so reruns write nothing. A PATCH that writes only the stamp is reported
+  as `stamped_synced` (event and summary), never as `unchanged`: every write is named.
 - Rejected, with the reason (rejected-records output; the others carry on): a record that cannot be read,
   a tenant not declared (`other_tenants: reject`, else ignored), no tenant at all, no Autotask invoice
   with that number, two Autotask invoices with that number, an Autotask invoice voided, one Autotask
@@ -47,6 +48,8 @@ LOGGER = logging.getLogger("reverse_payments")
 PAYMENT_STREAMS = frozenset({"payments", "xero_payments"})
 INVOICE_STREAMS = frozenset({"invoices", "xero_invoices", "invoice_status"})
 TOTAL_TOLERANCE = CENT
+# The event of an invoice whose paidDate already agrees with Xero and whose only write is the synced stamp.
+STAMPED_SYNCED = "stamped_synced"
 
 
 @dataclass
@@ -79,7 +82,8 @@ class Summary:
     marked_paid: int = 0
     corrected: int = 0
     cleared: int = 0
-    stamped: int = 0
+    stamped: int = 0  # every webServiceDate stamp, alone or with a paidDate change
+    stamped_synced: int = 0  # invoices whose only write was the stamp
     unchanged: int = 0
     ignored: int = 0
     rejected: int = 0
@@ -336,6 +340,7 @@ class Engine:
         if not body:
             self.summary.unchanged += 1
             return
+        action = _with_stamp(action, stamp)
         event = {**ident, "action": action, "patch": dict(body), "dry_run": self.config.dry_run}
         if not self.config.dry_run:
             try:
@@ -349,6 +354,8 @@ class Engine:
             self.summary.corrected += 1
         elif action == "cleared":
             self.summary.cleared += 1
+        elif action == STAMPED_SYNCED:
+            self.summary.stamped_synced += 1
         if stamp:
             self.summary.stamped += 1
         self.summary.writes.append(event)
@@ -367,13 +374,19 @@ class Engine:
         self.summary.rejected += 1
         entry = _jsonable({**ident, "action": "rejected", "reason": self.client.scrub(reason)})
         entry["at"] = self.now().in_timezone("UTC").isoformat()
-        path = self.config.rejected_records_path
-        if path:
-            target = Path(path).expanduser()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with self._lock, target.open("a", encoding="utf-8") as handle:
-                handle.write(simplejson.dumps(entry, use_decimal=True, sort_keys=True) + "\n")
+        self._append_rejected(entry)
         self._emit(entry)
+
+    def _append_rejected(self, entry: dict[str, Any]) -> None:
+        """One line of `rejected_records_path`; none in a dry run. Why: a dry run changes nothing anywhere,
+        and its rejections (in the events, `dry_run: true`) must not read as a real run's in that file."""
+        path = self.config.rejected_records_path
+        if not path or self.config.dry_run:
+            return
+        target = Path(path).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, target.open("a", encoding="utf-8") as handle:
+            handle.write(simplejson.dumps(entry, use_decimal=True, sort_keys=True) + "\n")
 
     def report(self) -> dict[str, Any]:
         s = self.summary
@@ -386,6 +399,7 @@ class Engine:
                 "paid_date_corrected": s.corrected,
                 "cleared": s.cleared,
                 "web_service_date_stamped": s.stamped,
+                "stamped_synced": s.stamped_synced,
                 "unchanged": s.unchanged,
                 "partial": s.partial,
                 "unmatched_or_rejected": s.rejected,
@@ -400,6 +414,12 @@ class Engine:
 
     def exit_code(self) -> int:
         return 1 if self.config.fail_on_rejections and self.summary.rejected else 0
+
+
+def _with_stamp(action: str, stamp: bool) -> str:
+    """The event's action once the PATCH body is known. Why: a PATCH that only stamps `webServiceDate`
+    reported as "unchanged" hid a write from anyone reading the events; it is `stamped_synced`."""
+    return STAMPED_SYNCED if action == "unchanged" and stamp else action
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,0 +1,1 @@
+"""autotask-xero: tools over both ends of the sync (not a connector): `autotask-xero check`."""

@@ -1,0 +1,104 @@
+"""`autotask-xero <command>`: the tools that work over both ends of the sync (none of them syncs).
+
+Subcommands, so that later ones (`reconcile`, `propose-mapping`) join the same command:
+- `check --source SOURCE_CONFIG.json --destination DESTINATION_CONFIG.json [--since DATE]`: every problem
+  a sync would hit, one per line on stdout, each naming its field; exit 0 when there is none, 1 when
+  there are problems, 2 when the command line itself is wrong.
+The config files are the connectors' own (source-autotask's and destination-xero's, `mapping_file`
+included), so the check reads exactly what the sync will.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pendulum
+
+from .check import DEFAULT_DAYS, DEFAULT_MAX_INVOICES, Report, run_check
+
+
+def _date(value: str) -> pendulum.Date:
+    try:
+        parsed = pendulum.parse(value, exact=True)
+    except (ValueError, pendulum.parsing.exceptions.ParserError):
+        parsed = None
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed.date()
+    if isinstance(parsed, pendulum.Date):
+        return parsed
+    raise argparse.ArgumentTypeError(f"not a date: {value!r} (write it as YYYY-MM-DD)")
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
+
+
+def _print(report: Report) -> None:
+    if report.ok:
+        print("autotask-xero check: no problems found (" + "; ".join(report.notes) + ")")
+        return
+    count = len(report.problems)
+    print(f"autotask-xero check: {count} problem{'s' if count != 1 else ''}")
+    for problem in report.problems:
+        print("- " + problem.replace("\n", "\n  "))
+    if report.notes:
+        print("(" + "; ".join(report.notes) + ")")
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = run_check(args.source, args.destination, args.since, args.max_invoices)
+    _print(report)
+    return 0 if report.ok else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="autotask-xero", description="Tools over both ends of the Autotask to Xero sync."
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = commands.add_parser(
+        "check",
+        help="find what a sync would reject, before it runs",
+        description="Check the destination's mapping against Xero and against Autotask: names that never "
+        "occur in Autotask, tax regions and categories in use that are not mapped, codes Xero does not "
+        "have (listing the valid ones). Every problem at once; exit 1 when there are any.",
+    )
+    check.add_argument("--source", required=True, type=Path, metavar="SOURCE_CONFIG.json")
+    check.add_argument("--destination", required=True, type=Path, metavar="DESTINATION_CONFIG.json")
+    check.add_argument(
+        "--since",
+        type=_date,
+        metavar="DATE",
+        help=f"the invoices read are those dated on or after DATE (default: {DEFAULT_DAYS} days before "
+        "Autotask's clock, not before the source's start_date)",
+    )
+    check.add_argument(
+        "--max-invoices",
+        type=_positive,
+        default=DEFAULT_MAX_INVOICES,
+        metavar="N",
+        help=f"read at most N of those invoices (default {DEFAULT_MAX_INVOICES})",
+    )
+    check.set_defaults(run=_check)
+    return root
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()
