@@ -1,4 +1,4 @@
-"""`make bench`: API calls against the vendors' floors, wall time against the limits, throughput and memory.
+"""`make bench`: API calls and Xero egress bytes against the vendors' floors, wall time, throughput, memory.
 
 Everything runs for real: `sandbox up --dataset bench:N` as a subprocess, `source-autotask read |
 destination-xero write` as two console-script processes joined by an OS pipe, every call over HTTP.
@@ -151,6 +151,7 @@ def measure_limits(size: int, factor: float, runs: int, say: Callable[[str], Non
             say(f"    run {index + 1}/{runs}")
             (stage,) = scenarios.sync_series(running, invoices, 60.0 / factor, say, reruns=False)
             per_tenant = {t: c["calls"] for t, c in stage.xero_per_tenant().items()}
+            egress_per_tenant = {t: c["egress_bytes"] for t, c in stage.xero_per_tenant().items()}
             limit = floors.limit_seconds(per_tenant, stage.autotask_calls(), factor)
             serial = floors.serial_limit_seconds(per_tenant, factor)
             throttled = sum(
@@ -165,6 +166,7 @@ def measure_limits(size: int, factor: float, runs: int, say: Callable[[str], Non
                     "ratio": stage.pipe.wall_seconds / limit if limit else 0.0,
                     "serial_limit_seconds": serial,
                     "xero_calls_per_tenant": per_tenant,
+                    "xero_egress_bytes_per_tenant": egress_per_tenant,
                     "autotask_calls": stage.autotask_calls(),
                     "throttled_429": throttled,
                 }

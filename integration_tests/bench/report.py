@@ -35,7 +35,7 @@ def fmt(value: Any, digits: int = 1) -> str:
 
 def _tenant_rows(figures: dict[str, Any], stage: str) -> dict[str, Any]:
     """A stage that made no Xero call for an organisation still gets its row, with zeros."""
-    zero = {"calls": 0, "reads": 0, "writes": 0, "floor_issue": 0, "floor": 0}
+    zero = {"calls": 0, "reads": 0, "writes": 0, "egress_bytes": 0, "floor_issue": 0, "floor": 0}
     seen = figures["stages"].get(stage, {}).get("xero") or {}
     names = list(figures["stages"].get("first", {}).get("xero") or {}) + [n for n in seen if n]
     return {name: seen.get(name, zero) for name in dict.fromkeys(names)}
@@ -43,9 +43,9 @@ def _tenant_rows(figures: dict[str, Any], stage: str) -> dict[str, Any]:
 
 def _xero_rows(results: dict[str, Any]) -> list[str]:
     rows = [
-        "| N | stage | organisation | calls | reads | writes | floor ⌈N/50⌉+⌈C/50⌉+⌈I/50⌉ | "
+        "| N | stage | organisation | calls | reads | writes | egress bytes | floor ⌈N/50⌉+⌈C/50⌉+⌈I/50⌉ | "
         "floor per endpoint | calls ÷ floor |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, figures in results["sizes"].items():
         for stage, title in STAGE_TITLES.items():
@@ -57,6 +57,7 @@ def _xero_rows(results: dict[str, Any]) -> list[str]:
                 rows.append(
                     f"| {int(size):,} | {title} | {name} | {fmt(tenant['calls'], 0)} | "
                     f"{fmt(tenant['reads'], 0)} | {fmt(tenant['writes'], 0)} | "
+                    f"{fmt(tenant.get('egress_bytes', 0), 0)} | "
                     f"{fmt(tenant['floor_issue'], 0)} | {fmt(tenant['floor'], 0)} | {ratio} |"
                 )
     return rows
@@ -154,8 +155,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"a single number was the same in every run. Total {results['seconds']:.0f} s. Start-up (imports) "
         f"per connector process: {_startup(results)}.",
         "",
-        "**Xero calls per organisation** (C new contacts, I new items; the floor counts documents "
-        "actually written, per Xero endpoint):",
+        "**Xero calls and egress per organisation** (egress: the response bytes Xero sent, which its paid "
+        "tiers meter; C new contacts, I new items; the floor counts documents actually written, per Xero "
+        "endpoint):",
         "",
         *_xero_rows(results),
         "",

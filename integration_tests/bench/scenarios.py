@@ -2,7 +2,8 @@
 invoices changed, and a source-only read for memory.
 
 Every call count is a difference of the sandbox's own `/__sandbox/stats` counters before and after the
-stage, so set-up calls (the 1% edits) never count against the connectors. The configs are the demo's
+stage, so set-up calls (the 1% edits) never count against the connectors; so are the response bytes per
+organisation (`egress`), what Xero's paid tiers meter as data egress. The configs are the demo's
 (`sandbox.demo_configs`: the committed mapping and the ready line's credentials) with one addition: the
 destination paces itself by the sandbox's minute window (`xero.minute_window_seconds`), since its own
 limiter would otherwise wait real minutes against a sandbox whose limits are off or scaled.
@@ -36,6 +37,11 @@ PAID_DATE = "2026-11-01"
 OFF_WINDOW_SECONDS = 0.001  # limits off: the destination's own limiter must not pace either
 
 
+def egress(running: RunningSandbox) -> Counter[str]:
+    """Response bytes the Xero emulator has sent per tenant so far."""
+    return Counter({str(k): int(v) for k, v in (running.admin("xero", "stats").get("egress") or {}).items()})
+
+
 def snapshot(running: RunningSandbox) -> Counter[CallKey]:
     counts: Counter[CallKey] = Counter()
     for api in ("xero", "autotask"):
@@ -52,6 +58,7 @@ class Stage:
     pipe: PipeRun
     calls: Counter[CallKey]
     sandbox_cpu_seconds: float
+    egress: Counter[str] = field(default_factory=Counter)  # Xero response bytes per tenant
 
     def xero_per_tenant(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -61,6 +68,8 @@ class Stage:
             own = out.setdefault(tenant, {"calls": 0, "reads": 0, "writes": 0})
             own["calls"] += count
             own["reads" if method == "GET" else "writes"] += count
+        for tenant, own in out.items():
+            own["egress_bytes"] = self.egress.get(tenant, 0)
         return out
 
     def xero_endpoints(self) -> dict[str, int]:
@@ -116,11 +125,14 @@ def run_stage(
     elif profile is not None:
         destination = profiled(destination, profile)
     before, cpu_before = snapshot(running), process_cpu_seconds(running.process.pid)
+    bytes_before = egress(running)
     pipe = run_pipe(source, destination, work.root)
     cpu = process_cpu_seconds(running.process.pid) - cpu_before
     calls = snapshot(running)
     calls.subtract(before)
-    stage = Stage(name, pipe, +calls, cpu)
+    sent = egress(running)
+    sent.subtract(bytes_before)
+    stage = Stage(name, pipe, +calls, cpu, +sent)
     problem = stage_problem(stage)
     if problem:
         raise RuntimeError(f"{name}: {problem}")

@@ -9,7 +9,9 @@
    (`meltano run xero-payments-to-autotask`, or the Airbyte pair);
 4. print per organisation what was created / updated / unchanged / skipped / rejected (the destination's
    own `summary` log line and rejected-records file), the payments written back, and the calls used on each
-   API against its limits; write the same figures to `<output>/demo-report.html`;
+   API against its limits (Xero's day limit is the sandbox's app tier's, `--xero-tier`, Starter's 1,000 by
+   default) with the response bytes each organisation sent; write the same figures to
+   `<output>/demo-report.html`;
 5. run the forward sync again, ignoring the saved state, and show it wrote nothing to Xero (no duplicates).
 
 Steps 2, 3 and 5 run first; the summary (4) is printed at the end, once every figure is known.
@@ -21,9 +23,17 @@ limits on costs nothing.
 
 Outputs go to `--output-dir` (or `$SANDBOX_DEMO_OUTPUT`, default `output/` at the repository root). Every
 line printed or written is first scrubbed of the sandbox's secrets. Exit code 0 when every step ran and the
-second run made no Xero writes; 1 otherwise (the report still says what happened); 2 when Meltano cannot be
-installed (the message names `--runner airbyte`). Rejected documents do not fail the demo: the demo data
-holds deliberate problems and the point is to show how they are reported.
+second run made no Xero writes and every rejection is one the demo data plants on purpose
+(`demo_configs.PLANTED_REJECTIONS`: New Zealand GST left unmapped, USD not enabled in the AU organisation);
+1 otherwise (the report still says what happened); 2 when Meltano cannot be installed (the message names
+`--runner airbyte`).
+
+Rejections and exit status: both runners run the connectors as configured for production
+(`fail_on_rejections: true`), so the forward jobs end with status 1 on the planted rejections, exactly as
+a scheduled run would (BEHAVIOR.md, "Errors, rejected records, exit status"). The demo applies one rule
+to both runners (`demo_jobs.ended_on_rejections`), prints each job's exit status under EXIT STATUS and
+says that a real run would end failed; the demo itself exits 0, since showing those rejections is its
+point. A rejection for any other reason fails the demo.
 """
 
 from __future__ import annotations
@@ -44,9 +54,10 @@ import pendulum
 import requests
 
 from . import demo_configs, demo_payments, demo_report, jsonmoney, meltano_env
-from .demo_jobs import AirbyteRunner, Runner
+from .demo_jobs import AirbyteRunner, JobResult, Runner
 from .demo_meltano import MeltanoRunner
 from .launcher import RunningSandbox, running_sandbox
+from .xero.tiers import TIERS
 
 DEFAULT_RATE_LIMITS = "scaled:60"
 
@@ -132,6 +143,33 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def _unplanned_rejections(configs: demo_configs.DemoConfigs) -> list[str]:
+    """Rejections the demo data does not plant on purpose: real problems, so the demo exits 1 on them
+    (the planted ones only show how rejections are reported)."""
+    problems = []
+    documents = demo_configs.unplanned(_read_jsonl(configs.rejected))
+    if documents:
+        problems.append(
+            f"{len(documents)} document(s) rejected for a reason the demo data does not plant, first: "
+            f"{documents[0].get('key')}: {documents[0].get('reason')}"
+        )
+    payments = _read_jsonl(configs.payments_rejected)
+    if payments:
+        problems.append(
+            f"{len(payments)} payment record(s) rejected (the demo plants none), first: "
+            f"{payments[0].get('invoice_number')}: {payments[0].get('reason')}"
+        )
+    return problems
+
+
+def _exit_statuses(first: JobResult, payments: JobResult, second: JobResult) -> list[dict[str, Any]]:
+    """What a scheduler running each job would see: its own exit status and the rejections behind it."""
+    return [
+        {"job": job, "exit_status": result.exit_status, "rejected": result.rejected}
+        for job, result in (("forward sync", first), ("payments sync", payments), ("second sync", second))
+    ]
+
+
 def _organisations(
     summary: dict[str, Any],
     tenants: dict[str, str],
@@ -151,6 +189,10 @@ def _organisations(
                 "currency": currency,
                 "documents": own.get("documents") or {},
                 "rounding_lines": int(own.get("rounding_lines") or 0),
+                "items_attached": int(own.get("items_attached") or 0),
+                "lines_without_item": int(own.get("lines_without_item") or 0),
+                "descriptions_cut": int(own.get("descriptions_cut") or 0),
+                "warnings": list(own.get("warnings") or []),
                 "rejections": demo_report.reason_groups(
                     r for r in rejected if r.get("tenant_id") == tenant_id
                 ),
@@ -192,6 +234,7 @@ def run(
     say: Callable[[str], None],
     audit: Path | None = None,
     runner_name: str = "meltano",
+    xero_tier: str | None = None,
 ) -> int:
     started = time.monotonic()
     output.mkdir(parents=True, exist_ok=True)
@@ -205,7 +248,9 @@ def run(
     with contextlib.ExitStack() as stack:
         meltano = _prepare_meltano(stack, say) if runner_name == "meltano" else None
         say(f"Starting the sandbox with the demo dataset (rate limits {rate_limits}) ...")
-        running = stack.enter_context(running_sandbox("demo", seed=1, rate_limits=rate_limits))
+        running = stack.enter_context(
+            running_sandbox("demo", seed=1, rate_limits=rate_limits, xero_tier=xero_tier)
+        )
         secrets_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-demo-")))
         session = stack.enter_context(requests.Session())
         redact = Redactor([*running.secrets(), running.info["autotask"]["integration_code"]])
@@ -255,6 +300,7 @@ def run(
                 problems.append(f"second sync: {second.failure}")
             if second_writes:
                 problems.append(f"the second sync made {second_writes} Xero write(s): duplicates or churn")
+        problems += _unplanned_rejections(configs)
         xero_stats = running.admin("xero", "stats")
         autotask_stats = running.admin("autotask", "stats")
         second_counts: dict[str, int] = {"unchanged": 0, "skipped": 0, "rejected": 0}
@@ -287,11 +333,13 @@ def run(
                 "summary": payments.summary,
             },
             "calls": {
+                "xero_tier": dict(running.xero.get("tier") or {}),
                 "xero": [
                     {
                         "organisation": name,
                         "calls": sampler.samples[-1][1].get(tid, 0),
                         "peak_minute": sampler.peak(60, _tenant_count(tid)),
+                        "bytes": int((xero_stats.get("egress") or {}).get(tid, 0)),
                     }
                     for name, tid in tenants.items()
                 ],
@@ -307,6 +355,7 @@ def run(
                 "state_resumed": second.state_resumed,
                 **second_counts,
             },
+            "exit_status": _exit_statuses(first, payments, second),
             "problems": problems,
         }
         for entry in _read_jsonl(configs.token_store):
@@ -342,6 +391,12 @@ def main(argv: list[str] | None = None) -> int:
         "(faster, needs no Meltano)",
     )
     parser.add_argument(
+        "--xero-tier",
+        choices=sorted(TIERS),
+        help="the sandbox's Xero app tier (default: the sandbox's own, Starter, 1,000 calls a day per "
+        "organisation)",
+    )
+    parser.add_argument(
         "--secrets-audit-file",
         type=Path,
         help="for tests: write every secret the run used (mode 0600), to search the outputs for them",
@@ -352,7 +407,14 @@ def main(argv: list[str] | None = None) -> int:
         print(text, flush=True)
 
     try:
-        return run(args.output_dir.resolve(), args.rate_limits, say, args.secrets_audit_file, args.runner)
+        return run(
+            args.output_dir.resolve(),
+            args.rate_limits,
+            say,
+            args.secrets_audit_file,
+            args.runner,
+            args.xero_tier,
+        )
     except meltano_env.MeltanoUnavailable as exc:
         print(f"\nMeltano could not be installed: {exc}", file=sys.stderr)
         print(

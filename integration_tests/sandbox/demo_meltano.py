@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from . import demo_configs, meltano_env
-from .demo_jobs import JobResult, Say, WarningRelay, marked_paid
+from .demo_jobs import (
+    JobResult,
+    RejectionCount,
+    Say,
+    WarningRelay,
+    ended_on_rejections,
+    forward_rejected,
+    marked_paid,
+    payments_rejected,
+)
 from .demo_run import json_tail
 from .jsonmoney import loads
 
@@ -55,6 +64,7 @@ class MeltanoOutput:
         self.errors: list[str] = []
         self.read_state = False
         self.no_state = False
+        self.exit_codes: dict[str, int] = {}  # Meltano's "Block run completed": {"loaders": 1}, ...
 
     def feed(self, raw: str) -> None:
         line = raw.strip()
@@ -72,6 +82,7 @@ class MeltanoOutput:
         level = str(entry.get("level", "info"))
         plugin = entry.get("name")
         if plugin is None:
+            self._block_exit_codes(entry)
             self._meltano(level, message)
         elif plugin == self.target:
             self._target(message)
@@ -79,6 +90,12 @@ class MeltanoOutput:
             self._tap(message)
         if level in ("error", "critical") or entry.get("plugin_exception"):
             self.errors.append(f"{plugin or 'meltano'}: {message}")
+
+    def _block_exit_codes(self, entry: dict[str, Any]) -> None:
+        """Which plugin ended the block, and how: the loader's own status is what the rule is about."""
+        codes = entry.get("exit_codes")
+        if str(entry.get("event", "")) == "Block run completed" and isinstance(codes, dict):
+            self.exit_codes = {str(k): int(v) for k, v in codes.items() if isinstance(v, int)}
 
     def _meltano(self, level: str, message: str) -> None:
         if message.startswith("Reading state from"):
@@ -88,7 +105,7 @@ class MeltanoOutput:
         elif message.startswith("Incremental state has been updated"):
             self.result.states += 1
         if message.startswith(_MILESTONES) or level in ("warning", "error", "critical"):
-            self.say(f"    meltano: {message}")
+            self.say(f"    meltano: {_cut(message)}")
 
     def _tap(self, message: str) -> None:
         if message.startswith("Beginning sync of "):
@@ -116,19 +133,32 @@ class MeltanoOutput:
                 self.say(f"    {self.target}: {total} {self.unit} so far ({shown})")
             return
         if message.startswith("rejected ") or "error" in message.lower() or "Traceback" in message:
-            self.warnings(message if len(message) <= MAX_SHOWN else message[: MAX_SHOWN - 1] + "…")
+            self.warnings(_cut(message))
 
-    def finish(self, code: int, seconds: float, job: str) -> JobResult:
+    def finish(
+        self, code: int, seconds: float, job: str, count: RejectionCount = forward_rejected
+    ) -> JobResult:
         self.warnings.close()
         result = self.result
         result.seconds = seconds
         result.state_resumed = self.read_state and not self.no_state
+        result.exit_status = code
+        result.rejected = count(result.summary) or 0
+        tap_code = self.exit_codes.get("extractors", 0)
+        loader_code = self.exit_codes.get("loaders", 0 if code == 0 else -1)
+        if code != 0 and ended_on_rejections(result, tap_code, loader_code):
+            return result  # the target's rejections, reported as the job's exit status
         if code != 0:
             detail = "; ".join(self.errors[-5:]) or "no error message"
             result.failure = f"meltano run {job} exited {code}: {detail[-1500:]}"
         elif result.summary is None:
             result.failure = f"meltano run {job}: {self.target} logged no summary"
         return result
+
+
+def _cut(message: str) -> str:
+    """A relayed line as a terminal shows it: at most MAX_SHOWN characters (the full text is in the file)."""
+    return message if len(message) <= MAX_SHOWN else message[: MAX_SHOWN - 1] + "…"
 
 
 class MeltanoRunner:
@@ -156,6 +186,10 @@ class MeltanoRunner:
             "TAP_XERO_PAYMENTS_START_DATE": demo_configs.START_DATE[:10],
             "TARGET_AUTOTASK_PAYMENTS_FAIL_ON_REJECTIONS": "true",
         }
+        # `fail_on_rejections` comes from the committed mapping (true), as for the Airbyte runner: a job
+        # with rejections ends with the status a scheduler would see (sandbox_env.py turns it off for
+        # the Meltano tests, which assert every `meltano run` exits 0).
+        self.env.pop("TARGET_XERO_FAIL_ON_REJECTIONS", None)
 
     def forward_heading(self, rerun: bool) -> str:
         return f"meltano run {'--full-refresh ' if rerun else ''}{FORWARD_JOB}"
@@ -171,22 +205,24 @@ class MeltanoRunner:
         decided = len(result.events)
         say(
             f"  done in {result.seconds:.1f} s: {sum(result.records.values())} records read, {decided} "
-            f"documents decided (unchanged ones are not listed), {result.states} state update(s)"
-            + (f"; FAILED: {result.failure}" if result.failure else "")
+            f"documents decided (unchanged ones are not listed), {result.states} state update(s), "
+            f"exit {result.exit_status}" + (f"; FAILED: {result.failure}" if result.failure else "")
         )
         return result
 
     def payments(self, say: Say) -> JobResult:
         output = MeltanoOutput(say, "tap-xero-payments", "target-autotask-payments", "invoices checked")
-        result = self._run([PAYMENTS_JOB], output, PAYMENTS_JOB)
+        result = self._run([PAYMENTS_JOB], output, PAYMENTS_JOB, payments_rejected)
         say(
             f"  done in {result.seconds:.1f} s: {sum(result.records.values())} records read, "
-            f"{marked_paid(result)} Autotask invoice(s) marked paid"
+            f"{marked_paid(result)} Autotask invoice(s) marked paid, exit {result.exit_status}"
             + (f"; FAILED: {result.failure}" if result.failure else "")
         )
         return result
 
-    def _run(self, args: list[str], output: MeltanoOutput, job: str) -> JobResult:
+    def _run(
+        self, args: list[str], output: MeltanoOutput, job: str, count: RejectionCount = forward_rejected
+    ) -> JobResult:
         started = time.monotonic()
         command = [str(self.exe), "--log-format=json", "run", *args]
         process = subprocess.Popen(
@@ -211,7 +247,7 @@ class MeltanoRunner:
                 _stop(process)
         if code != 0 and time.monotonic() - started >= JOB_TIMEOUT:
             output.errors.append(f"stopped after {JOB_TIMEOUT} s")
-        return output.finish(code, time.monotonic() - started, job)
+        return output.finish(code, time.monotonic() - started, job, count)
 
 
 def _stop(process: subprocess.Popen[str]) -> None:

@@ -3,7 +3,9 @@
 The demo sits in the middle of the pipe instead of letting the shell join them: it counts the records per
 stream on their way through (a progress line every 50) and reads the destination's own messages (states,
 decisions, the `summary` log line, a trace error), so the printed figures are the connectors' own and
-not a recomputation. Messages are parsed with exact decimals: the money in them is never a float.
+not a recomputation. The source's own LOG messages (the payments source's per-organisation Xero calls and
+response bytes, for instance) are kept too. Messages are parsed with exact decimals: the money in them is
+never a float.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class PipeResult:
     summary: dict[str, Any] | None = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # ("decision"|"event", payload)
     trace_errors: list[str] = field(default_factory=list)
+    source_logs: list[str] = field(default_factory=list)  # the source's own LOG messages (its summaries)
     source_stderr: str = ""
     destination_stderr: str = ""
     seconds: float = 0.0
@@ -73,6 +76,8 @@ def _relay(source: IO[bytes], sink: IO[bytes], result: PipeResult, say: Callable
             total = sum(result.records.values())
             if total % PROGRESS_EVERY == 0:
                 say(f"    read {total} records so far ({stream}: {result.records[stream]})")
+        elif isinstance(message, dict) and message.get("type") == "LOG":
+            result.source_logs.append(str((message.get("log") or {}).get("message", "")))
         if open_sink:
             try:
                 sink.write(line)

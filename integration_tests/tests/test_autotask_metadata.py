@@ -32,7 +32,8 @@ NEWER_LIVE_FIELDS = {
     "PurchaseOrders": {
         "purchaseOrderNumber",
         "purchaseOrderTemplateID",
-    },  # SOAP-era fields the live API keeps
+    },  # SOAP-era fields the live REST API keeps: Anteris-Dev/autotask-client's PurchaseOrderEntity.php,
+    # generated from a live database's PurchaseOrders/entityInformation/fields, lists both
 }
 SWAGGER_TYPES = {
     ("integer", "int64"): "long",

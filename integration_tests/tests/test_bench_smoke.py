@@ -105,6 +105,7 @@ def test_quick_benchmark_end_to_end(tmp_path: Path) -> None:
         assert _median(tenant["calls"]) >= _median(tenant["floor"]) >= 1, name
         assert _median(tenant["writes"]) >= _median(tenant["floor"]), name
         assert _median(tenant["floor"]) >= _median(tenant["floor_issue"]), name
+        assert _median(tenant["egress_bytes"]) > 0, f"{name}: no Xero response bytes counted"
     assert _median(first["autotask"]["calls"]) >= _median(first["autotask"]["floor"]) > 0
     for stage in ("unchanged", "changed_1pct"):
         writes = sum(_median(t["writes"]) for t in figures["stages"][stage]["xero"].values())
@@ -127,4 +128,5 @@ def test_quick_benchmark_end_to_end(tmp_path: Path) -> None:
     table = (tmp_path / "results.md").read_text(encoding="utf-8")
     assert table == markdown(json.loads((tmp_path / "results.json").read_text(encoding="utf-8")))
     assert "| 150 | first sync |" in table
+    assert "| egress bytes |" in table
     assert "Secret" not in done.stdout

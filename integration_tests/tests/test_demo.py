@@ -139,11 +139,14 @@ def test_payments_went_back_to_autotask(demo):
 def test_calls_are_counted_against_each_limit(demo):
     calls = demo["figures"]["calls"]
     assert {row["organisation"] for row in calls["xero"]} == {UK, AU, US}
+    assert calls["xero_tier"]["name"] == "starter", "the sandbox's default tier: an MSP's own app"
     for row in calls["xero"]:
-        assert 0 < row["peak_minute"] <= row["calls"] <= 5000
+        assert 0 < row["peak_minute"] <= row["calls"] <= 1000  # Starter's day limit
+        assert row["bytes"] > 0, row
         assert row["peak_minute"] <= 60, row  # the demo stays inside Xero's per-minute limit
     assert 0 < calls["autotask"]["peak_hour"] <= calls["autotask"]["calls"] < 10_000
-    assert "of 5,000/day" in demo["proc"].stdout and "10,000/hour" in demo["proc"].stdout
+    assert "of 1,000/day" in demo["proc"].stdout and "10,000/hour" in demo["proc"].stdout
+    assert "(Xero app tier: starter)" in demo["proc"].stdout and "bytes received" in demo["proc"].stdout
 
 
 def test_second_run_made_zero_xero_writes(demo):
@@ -315,3 +318,64 @@ def test_meltano_output_says_why_a_run_failed():
         quiet.finish(0, 1.0, "autotask-to-xero").failure
         == "meltano run autotask-to-xero: target-xero logged no summary"
     )
+
+
+def test_both_runners_end_each_job_with_the_status_a_scheduler_sees(meltano_demo, airbyte_demo):
+    """Before: the Meltano runner turned `fail_on_rejections` off, so its forward job exited 0 on the
+    planted rejections while the Airbyte runner's exited 1. Now both run the committed config, report the
+    same exit status per job, and the summary says a real run would end failed (the demo still exits 0).
+    (That both runners reject the same documents is test_both_runners_report_the_same_figures.)"""
+    statuses = {
+        demo["runner"]: [(j["job"], j["exit_status"]) for j in demo["figures"]["exit_status"]]
+        for demo in (meltano_demo, airbyte_demo)
+    }
+    assert statuses["meltano"] == statuses["airbyte"]
+    assert statuses["meltano"] == [("forward sync", 1), ("payments sync", 0), ("second sync", 1)]
+    for demo in (meltano_demo, airbyte_demo):
+        figures = demo["figures"]
+        by_job = {j["job"]: j for j in figures["exit_status"]}
+        documents = sum(
+            n for org in figures["organisations"] for per in org["documents"].values()
+            for action, n in per.items() if action in ("rejected", "not_changeable")
+        )  # fmt: skip
+        assert by_job["forward sync"]["rejected"] == documents + figures["unrouted_rejected"] > 0
+        assert by_job["payments sync"]["rejected"] == 0
+        assert demo["proc"].returncode == 0
+        assert "EXIT STATUS a scheduler would see" in demo["proc"].stdout
+        assert "A real scheduled run of these jobs ends failed (exit 1)" in demo["proc"].stdout
+
+
+def test_a_job_ending_on_its_rejections_is_its_exit_status_not_a_demo_failure():
+    """The one rule both runners apply (demo_jobs.ended_on_rejections), on each runner's own evidence:
+    Meltano's "Block run completed" exit codes, the Airbyte pipe's two exit statuses."""
+    from collections import Counter
+
+    from sandbox.demo_jobs import _job_result, payments_rejected
+    from sandbox.demo_meltano import MeltanoOutput
+    from sandbox.demo_run import PipeResult
+
+    summary = {UK: {"documents": {"invoice": {"create": 3, "rejected": 2}}, "stopped": None}}
+    summary_line = _meltano_line("summary " + json.dumps(summary), "target-xero")
+
+    def meltano(exit_codes: dict[str, int], summary_line: str = summary_line) -> Any:
+        output = MeltanoOutput(lambda _: None, "tap-autotask", "target-xero")
+        output.feed(summary_line + "\n")
+        output.feed(json.dumps({"event": "Block run completed", "level": "error", "exit_codes": exit_codes}))
+        return output.finish(1, 1.0, "autotask-to-xero")
+
+    on_rejections = meltano({"loaders": 1})
+    assert on_rejections.failure is None
+    assert (on_rejections.exit_status, on_rejections.rejected) == (1, 2)
+    assert meltano({"extractors": 1, "loaders": 1}).failure is not None  # the tap broke
+    stopped = {UK: {"documents": {"invoice": {"rejected": 2}}, "stopped": "daily call limit"}}
+    assert meltano({"loaders": 1}, _meltano_line("summary " + json.dumps(stopped), "target-xero")).failure
+
+    def pipe(source: int, destination: int, report: dict[str, Any] | None) -> Any:
+        result = PipeResult(source, destination, Counter(), summary=report, trace_errors=["3 rejected"])
+        return _job_result(result, "source-xero-payments", "destination-autotask-payments", payments_rejected)
+
+    assert pipe(0, 1, {"unmatched_or_rejected": 3}).failure is None
+    assert pipe(0, 1, {"unmatched_or_rejected": 3}).exit_status == 1
+    assert pipe(0, 1, {"unmatched_or_rejected": 0}).failure is not None  # exit 1 without a rejection
+    assert pipe(1, 1, {"unmatched_or_rejected": 3}).failure is not None
+    assert pipe(0, 1, None).failure is not None

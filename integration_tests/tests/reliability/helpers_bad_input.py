@@ -151,7 +151,17 @@ class Crafter:
 
     def line(self, n: int, i: int, quantity: str, price: str, /, **over: Any) -> dict[str, Any]:
         line = copy.deepcopy(self.line_template)
-        for key in ("productID", "productName", "serviceID", "serviceName", "contractChargeID"):
+        for key in (
+            "productID",
+            "productName",
+            "productSku",
+            "productCategory",
+            "productCategoryName",
+            "serviceID",
+            "serviceName",
+            "serviceSku",
+            "contractChargeID",
+        ):
             line[key] = None
         q, r = Decimal(quantity), Decimal(price)
         line.update(

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from destination_xero.scopes import XERO_AUTH_SCOPES
 from reliability.helpers_sync import DemoConfigs, XeroDoc
 from sandbox import demo_configs, demo_payments
 from sandbox.demo_run import console_script
@@ -32,9 +33,7 @@ from sandbox.launcher import RunningSandbox
 
 REPO = Path(__file__).resolve().parents[3]
 CALLBACK = "http://127.0.0.1:9/callback"
-CONSENT_SCOPE = (
-    "openid profile email offline_access accounting.transactions accounting.contacts accounting.settings"
-)
+CONSENT_SCOPE = XERO_AUTH_SCOPES  # what `xero-auth` asks for: granular, as the default (new) app requires
 TRACEBACK = "Traceback (most recent call last)"
 
 
@@ -245,7 +244,7 @@ def landed(wanted: set[DocId], docs: list[XeroDoc]) -> tuple[list[DocId], list[D
 
 
 # ---- tokens ----------------------------------------------------------------------------------------------
-def consent(running: RunningSandbox) -> str:
+def consent(running: RunningSandbox, scope: str = CONSENT_SCOPE) -> str:
     """A refresh token from a new consent (authorization code flow), as `xero-auth` obtains one: a new
     token family, and every organisation (re)connected to the app."""
     xero = running.xero
@@ -257,7 +256,7 @@ def consent(running: RunningSandbox) -> str:
                 "response_type": "code",
                 "client_id": xero["client_id"],
                 "redirect_uri": CALLBACK,
-                "scope": CONSENT_SCOPE,
+                "scope": scope,
                 "state": "reliability",
             },
             allow_redirects=False,
@@ -299,8 +298,11 @@ def refresh(running: RunningSandbox, refresh_token: str) -> requests.Response:
 
 
 def auditor_store(running: RunningSandbox, workdir: Path) -> Path:
-    """The auditor's own token store, from its own consent (helpers_sync.xero_documents reads with it)."""
-    return write_store(workdir / "auditor-token.json", consent(running))
+    """The auditor's own token store, from its own consent (helpers_sync.xero_documents reads with it). The
+    auditor is also the person who records payments in Xero, so its consent adds `accounting.payments`."""
+    return write_store(
+        workdir / "auditor-token.json", consent(running, f"{CONSENT_SCOPE} accounting.payments")
+    )
 
 
 def auditor_token(running: RunningSandbox, store: Path) -> str:

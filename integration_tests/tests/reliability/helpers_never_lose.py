@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -50,6 +51,7 @@ DATASET_END = pendulum.datetime(2026, 11, 2, tz="UTC")
 LIVE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID")
 AU_ORG = "Northwind MSP Pty Ltd"
 UK_ORG = "Northwind MSP Ltd"
+US_ORG = "Northwind MSP Inc"
 
 
 # ---- the sandbox clock ---------------------------------------------------------------------------------
@@ -149,8 +151,10 @@ class Run:
         message = self.message
         if not keys:
             return ("not in Xero as Autotask has them" not in message, "no document named")
-        counted = f"{len(keys)} document(s) are not in Xero as Autotask has them" in message
-        listed = all(f" {k}:" in message for k in keys) if len(keys) <= 10 else True
+        count = re.search(r"(\d+) document\(s\) are not in Xero as Autotask has them", message)
+        total = int(count.group(1)) if count else 0
+        counted = total >= len(keys)  # other documents may be rejected for causes of their own
+        listed = all(f" {k}:" in message for k in keys) if total <= 10 else True
         return counted and listed, message[:400]
 
 
@@ -376,6 +380,14 @@ class Xero:
 
     def enable_currency(self, tenant: str, code: str) -> requests.Response:
         return self.call(tenant, "PUT", "Currencies", {"Currencies": [{"Code": code}]})
+
+    def claim_contact(self, tenant: str, name: str, contact_number: str) -> requests.Response:
+        """What the admin does when two companies claim one contact: say whose it is (its ContactNumber)."""
+        found = self.call(tenant, "GET", "Contacts", where=f'Name=="{name}"')
+        found.raise_for_status()
+        contact_id = loads(found.text)["Contacts"][0]["ContactID"]
+        body = {"Contacts": [{"ContactID": contact_id, "ContactNumber": contact_number}]}
+        return self.call(tenant, "POST", "Contacts", body)
 
     def tax_types(self, tenant: str) -> dict[str, dict[str, Any]]:
         response = self.call(tenant, "GET", "TaxRates")
