@@ -300,11 +300,13 @@ def _hammer(sb: Any, clients: list[AutotaskClient], rounds: int = 3) -> list[int
 def test_thread_limit_errors_are_retried(limited_sandbox: Any) -> None:
     """Clients sharing one integration code (as other tools of the MSP would) hit Itgenatr005 and recover.
 
-    Contention depends on timing, so the load is repeated (up to 10 rounds) until the sandbox has refused
-    at least one request; every round must still return every row to every client.
+    The sandbox holds each call 0.2 s inside its thread slot (as a busy database does), so eight clients
+    starting together overlap on any machine; the load is still repeated (up to 10 rounds) until the
+    sandbox has refused at least one request; every round must still return every row to every client.
     """
     sb = limited_sandbox
     sb.reset()
+    sb.admin("autotask", "latency", {"seconds": 0.2})
     config = SourceConfig.from_mapping(sandbox_config(sb, max_retries=15))
     refused: list[dict[str, Any]] = []
     for _ in range(10):

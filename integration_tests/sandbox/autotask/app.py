@@ -124,6 +124,14 @@ class AutotaskApp:
         if action == "rows" and request.method == "POST":
             body = admin_rows.parse_body(request.get_data())
             return json_response(admin_rows.apply_rows(self.db, body, self.clock))
+        if action == "latency" and request.method == "POST":
+            # Seconds each API call is held inside its thread slot, as a busy Autotask database holds it:
+            # a test of the 3-thread limit then sees requests overlap on a fast machine as on a slow one.
+            seconds = float((request.get_json(force=True) or {}).get("seconds", 0))
+            if not 0 <= seconds <= 30:
+                raise ValueError("latency seconds must be between 0 and 30")
+            self.limits.extra_latency = seconds
+            return json_response({"latency_seconds": seconds})
         return None
 
     # --- routing -----------------------------------------------------------------------------------------
@@ -152,7 +160,7 @@ class AutotaskApp:
             endpoint = ""
         delay = self.limits.admit()
         with self.limits.thread_slot(self.credentials.integration_code, endpoint or request.path):
-            self.limits.delay(delay)
+            self.limits.delay(delay + self.limits.extra_latency)
             if endpoint == "ThresholdInformation":
                 _only(request, "GET")
                 return json_response(

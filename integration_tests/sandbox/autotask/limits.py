@@ -40,6 +40,7 @@ class AutotaskLimits:
         self.policy = policy
         self.hourly = SlidingWindow(clock, policy.window(THRESHOLD_TIMEFRAME_MINUTES * 60))
         self.gate = ConcurrencyGate()
+        self.extra_latency = 0.0  # admin `latency`: added to every call, inside its thread slot
 
     def current_count(self) -> int:
         return self.hourly.count() if self.policy.enabled else 0
@@ -85,4 +86,5 @@ class AutotaskLimits:
             time.sleep(seconds)
 
     def reset(self) -> None:
+        self.extra_latency = 0.0
         self.hourly.clear()
