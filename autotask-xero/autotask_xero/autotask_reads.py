@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pendulum
-from source_autotask.client import AutotaskClient
-from source_autotask.errors import AutotaskApiError
-from source_autotask.query import Condition, F, Op, Query, chunked
+from autotask_client.client import AutotaskClient
+from autotask_client.errors import AutotaskApiError
+from autotask_client.query import Condition, F, Op, Query, chunked
 
 # entity -> the fields kept of each row (`id` is always read)
 REFERENCE: dict[str, tuple[str, ...]] = {

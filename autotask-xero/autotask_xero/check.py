@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import pendulum
+from autotask_client.client import AutotaskClient
+from autotask_client.errors import AutotaskError
 from destination_xero.autotask_names import named_fields
 from destination_xero.check import check as xero_check
-from destination_xero.client import XeroClient, XeroError
 from destination_xero.config import Config, ConfigError, load_config, read_config_file
 from destination_xero.coverage import gaps
 from destination_xero.documents import OrgProfile
 from destination_xero.field_paths import FieldPaths
-from destination_xero.tokens import TokenStoreError
-from source_autotask.client import AutotaskClient
 from source_autotask.config import SourceConfig
-from source_autotask.errors import AutotaskError
+from xero_client.client import XeroClient, XeroError
+from xero_client.tokens import TokenStoreError
 
 from .autotask_reads import AutotaskReads
 from .names import name_problems
@@ -111,7 +111,7 @@ def run_check(
         profiles = _xero(*destination, report)
     if source is None:
         return report
-    client = AutotaskClient(source)
+    client = AutotaskClient(source.connection)
     reads = AutotaskReads(client)
     try:
         since = since or default_since(client, source)

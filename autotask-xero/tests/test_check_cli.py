@@ -1,6 +1,6 @@
 """`autotask-xero check` through its real command line, against the demo sandbox (both emulators).
 
-The configs are the demo's own (`sandbox.demo_configs`: the committed mapping, which leaves "New Zealand
+The configs are the demo's own (`demo.configs`: the committed mapping, which leaves "New Zealand
 GST" unmapped on purpose), a clean variant that maps it, and a broken variant carrying one mistake per rule.
 The broken one is run once; each test below reads the rule it is named for from that run. All configs
 share one token store, as connectors sharing a Xero connection do (the refresh token rotates per run).
@@ -19,7 +19,8 @@ from typing import Any
 
 import pendulum
 import pytest
-from sandbox import demo_configs, launcher
+from demo import configs as demo_configs
+from sandbox import launcher
 
 AU = "Northwind MSP Pty Ltd"
 MAX_AUTOTASK_CALLS = 25

@@ -22,6 +22,13 @@ Choices where the platform leaves room:
 
 from __future__ import annotations
 
+try:  # first: without the extra, the command says in one line which one to install
+    import airbyte_cdk  # noqa: F401
+except ModuleNotFoundError as missing:
+    from connector_kit.distribution import missing_extra
+
+    raise missing_extra(missing, "airbyte_cdk", "destination-xero[airbyte]") from None
+
 import argparse
 import contextlib
 import copy
@@ -53,14 +60,15 @@ from airbyte_cdk.models import (  # type: ignore[attr-defined]  # re-exported fr
 )
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.distribution import DOCUMENTATION_URL
+from xero_client.client import AuthError, XeroClient, XeroError
+from xero_client.tokens import FileTokenStore, TokenStoreError
 
 from .check import check
-from .client import AuthError, XeroClient, XeroError
 from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
 from .run_lock import RunLockBusy, run_lock
-from .spec import DOCUMENTATION_URL, airbyte_connection_specification
-from .tokens import FileTokenStore, TokenStoreError
+from .spec import airbyte_connection_specification
 from .writer import Engine
 
 log = logging.getLogger("airbyte")

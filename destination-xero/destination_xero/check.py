@@ -20,11 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .client import XeroClient, XeroError
-from .config import ClientCredentialsAuth, Config, RefreshTokenAuth
+from xero_client.client import XeroClient, XeroError
+from xero_client.scopes import Requirement, describe_missing, missing, scope_fix
+
+from .config import Config
 from .field_paths import FieldPaths
 from .org_check import OrgSettings, check_mappings, merge_organisations, read_settings
-from .scopes import Requirement, client_credentials_fix, describe_missing, missing, refresh_token_fix
 
 SETTINGS = Requirement(
     "accounting.settings",
@@ -63,13 +64,6 @@ def needed_scopes(config: Config) -> list[Requirement]:
     elif items:
         needs.append(Requirement("accounting.invoices.read", "read items", ("accounting.settings.read",)))
     return needs
-
-
-def scope_fix(auth: ClientCredentialsAuth | RefreshTokenAuth, scope: str) -> str:
-    """How this kind of connection gets a missing scope (shared with source-xero-payments' check)."""
-    if isinstance(auth, ClientCredentialsAuth):
-        return client_credentials_fix(scope, auth.scopes)
-    return refresh_token_fix(scope, auth.token_store_path)
 
 
 def scope_problems(config: Config, granted: frozenset[str] | None) -> tuple[list[str], bool]:

@@ -19,17 +19,21 @@ Shape (see catalogs/destination-xero/config.example.yaml):
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from connector_kit.config_files import UnreadableFile, read_json_object, read_yaml_object
+from connector_kit.mapping_files import merge_mapping_file as merge_mapping_file
+from connector_kit.numbering import NumberingMapping as NumberingMapping
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from xero_client.settings import XERO_API_URL as XERO_API_URL
+from xero_client.settings import XERO_CONNECTIONS_URL as XERO_CONNECTIONS_URL
+from xero_client.settings import XERO_IDENTITY_URL as XERO_IDENTITY_URL
+from xero_client.settings import ClientCredentialsAuth as ClientCredentialsAuth
+from xero_client.settings import RefreshTokenAuth as RefreshTokenAuth
+from xero_client.settings import XeroEndpoints as XeroEndpoints
 
-XERO_API_URL = "https://api.xero.com/api.xro/2.0"
-XERO_IDENTITY_URL = "https://identity.xero.com"
-XERO_CONNECTIONS_URL = "https://api.xero.com/connections"
 # The granular set (apps created on or after 2 March 2026 are refused accounting.transactions; scopes.py)
 DEFAULT_SCOPES = "offline_access accounting.invoices accounting.contacts accounting.settings"
 
@@ -40,44 +44,6 @@ class ConfigError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ClientCredentialsAuth(_Model):
-    type: Literal["client_credentials"]
-    client_id: str = Field(min_length=1)
-    client_secret: SecretStr
-    scopes: str | None = None
-
-
-class RefreshTokenAuth(_Model):
-    type: Literal["refresh_token"]
-    client_id: str = Field(min_length=1)
-    client_secret: SecretStr
-    refresh_token: SecretStr | None = None
-    token_store_path: str | None = None
-    scopes: str | None = None
-
-    @model_validator(mode="after")
-    def _needs_a_token_source(self) -> RefreshTokenAuth:
-        if self.refresh_token is None and self.token_store_path is None:
-            raise ValueError("refresh_token auth needs refresh_token or token_store_path (or both)")
-        return self
-
-
-class XeroEndpoints(_Model):
-    api_url: str = XERO_API_URL
-    identity_url: str = XERO_IDENTITY_URL
-    connections_url: str | None = None
-    # Xero allows 60 calls per tenant per minute; the client paces itself by this window. Only a sandbox
-    # started with scaled limits (`sandbox up --rate-limits scaled:F`, windows F times shorter) needs less.
-    minute_window_seconds: float = Field(default=60.0, gt=0, le=60.0)
-
-    def connections(self) -> str:
-        if self.connections_url:
-            return self.connections_url
-        if self.api_url == XERO_API_URL:
-            return XERO_CONNECTIONS_URL
-        return self.identity_url.rstrip("/") + "/connections"
 
 
 class UdfRule(_Model):
@@ -107,7 +73,7 @@ class TaxMapping(_Model):
     """Autotask tax → Xero TaxType. A line of a tax-exempt company that Autotask did not tax uses
     `exempt_by_region`, then `exempt`, before any other rule: its region and categories say what a taxable
     customer would pay, not what this one was billed. Every other line: tax name, region+category,
-    category, region, `no_tax`, `default` (mapping.py `tax_type`). Keys match case-insensitively."""
+    category, region, `no_tax`, `default` (mapping_rules.py `tax_type`). Keys match case-insensitively."""
 
     by_tax_name: dict[str, str] = Field(default_factory=dict)
     by_region_category: dict[str, str] = Field(default_factory=dict)  # "Region / Category"
@@ -130,7 +96,8 @@ class AccountMapping(_Model):
 
 
 class ItemMapping(_Model):
-    """Autotask products and services as Xero items on the lines that carry them (mapping.py, item_codes.py).
+    """Autotask products and services as Xero items on the lines that carry them (mapping_item.py,
+    item_codes.py).
 
     A code longer than Xero's 30 characters is shortened by the declared rule in item_codes.py. A line
     whose product or service gives no code (a product without a SKU under `code_from: sku`) is, by
@@ -172,18 +139,6 @@ class TrackingMapping(_Model):
     def _udf_needs_name(self) -> TrackingMapping:
         if self.source == "company_udf" and not self.udf_name:
             raise ValueError("tracking source company_udf needs udf_name")
-        return self
-
-
-class NumberingMapping(_Model):
-    mode: Literal["autotask", "prefix", "xero"] = "autotask"
-    prefix: str = ""
-    reference_prefix: str = ""
-
-    @model_validator(mode="after")
-    def _prefix_needed(self) -> NumberingMapping:
-        if self.mode == "prefix" and not self.prefix:
-            raise ValueError("numbering mode 'prefix' needs a non-empty prefix")
         return self
 
 
@@ -337,43 +292,6 @@ def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]
     return lines
 
 
-def _sections(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _with_file_tenant(own: Any, from_file: dict[str, dict[str, Any]]) -> Any:
-    """One tenant of the config over the file's entry with the same tenant_id: the config's keys win, and
-    its `mappings` sections replace the file's one by one, so a tenant listed in both keeps the numbering
-    the file gives it unless the config gives that tenant a numbering of its own."""
-    if not isinstance(own, dict):
-        return own
-    base = from_file.get(str(own.get("tenant_id", "")).lower())
-    if base is None:
-        return own
-    mappings = {**_sections(base.get("mappings")), **_sections(own.get("mappings"))}
-    return {**base, **own, "mappings": mappings}
-
-
-def merge_mapping_file(data: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
-    """The config merged over the mapping file, per tenant (the same rule for every connector reading it).
-
-    Why not the config's `tenants` simply replacing the file's: the file is where each organisation's
-    numbering and mappings live; a config that also lists the tenants, as
-    the platforms used to require, silently dropped that numbering and every prefixed invoice came back as
-    "no Autotask invoice". Precedence: the config's `tenants` list decides which organisations are synced;
-    for each, its own section beats a top-level one wherever each is written, and between two of the same
-    level the config beats the file. An empty `tenants` or `mappings` (a platform form left blank) is not
-    given."""
-    given = {k: v for k, v in data.items() if not (k in ("tenants", "mappings") and v in (None, [], {}))}
-    merged = {**shared, **given}
-    if isinstance(shared.get("mappings"), dict) and isinstance(given.get("mappings"), dict):
-        merged["mappings"] = {**shared["mappings"], **given["mappings"]}
-    if isinstance(shared.get("tenants"), list) and isinstance(given.get("tenants"), list):
-        from_file = {str(t.get("tenant_id", "")).lower(): t for t in shared["tenants"] if isinstance(t, dict)}
-        merged["tenants"] = [_with_file_tenant(t, from_file) for t in given["tenants"]]
-    return merged
-
-
 def load_config(raw: dict[str, Any]) -> Config:
     """Validate a platform config dict; a `mapping_file` key (YAML) is merged under it, tenant by tenant
     (`merge_mapping_file`)."""
@@ -400,13 +318,13 @@ def load_config(raw: dict[str, Any]) -> Config:
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML mapping file (or the YAML config itself) as a dict; a byte-order mark is dropped, and a
+    file that cannot be read, is not YAML, or maps nothing is one line naming the file and the cause."""
     try:
-        loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(f"mapping_file: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"mapping_file: {path} is not valid YAML: {exc}") from None
-    if not isinstance(loaded, dict):
+        loaded = read_yaml_object(path, "mapping")
+    except UnreadableFile as exc:
+        raise ConfigError(f"mapping_file: {exc}") from None
+    if not loaded:  # an empty file: a mapping file that maps nothing is a wrong path, not a choice
         raise ConfigError(f"mapping_file: {path} must hold a mapping at the top level")
     return loaded
 
@@ -419,17 +337,6 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     """A JSON config file as an object. A UTF-8 byte-order mark (Windows editors add one) is accepted;
     anything else wrong is one line naming the file and the cause, never a traceback."""
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"the config file {path} is not UTF-8 text") from None
-    try:
-        loaded = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"the config file {path} is not valid JSON: {exc.msg} at line {exc.lineno}"
-        ) from None
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"the config file {path} must hold a JSON object")
-    return loaded
+        return read_json_object(path, "config")
+    except UnreadableFile as exc:
+        raise ConfigError(str(exc)) from None

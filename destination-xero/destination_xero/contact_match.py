@@ -1,4 +1,5 @@
-"""Which Xero contact is which Autotask company's: decided for every known company at once, never by order.
+"""Resolution's rule for contacts: which Xero contact is which Autotask company's, decided for every known
+company at once, never by order (resolution.py writes what this decides).
 
 Why: matched one company at a time, the first company processed could take a contact whose exact name is
 another company's ("Café Zürich GmbH" took "Cafe Zurich GmbH", and the company of that exact name got a
@@ -23,8 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .planner import ContactIndex, owned_by_another
-from .records import Company
+from .lookups import ContactIndex, owned_by_another
+from .record_types import Company
 
 CONTESTED = -1  # `taken` value of a contact several companies claimed: nobody's until the admin says
 _TIERS = {

@@ -25,7 +25,9 @@ from .config import Config, Tenant
 from .documents import OrgProfile
 from .field_paths import FieldPaths
 from .mapping import Mapper
-from .records import Invoice, InvoiceLine, RecordError, parse_invoice
+from .record_fields import RecordError
+from .record_types import Invoice, InvoiceLine
+from .records import parse_invoice
 from .routing import Rejection, Router
 
 EXAMPLES = 3

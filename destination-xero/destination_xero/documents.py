@@ -1,4 +1,7 @@
-"""What the planner works with: desired Xero documents, and what an organisation offers (its profile).
+"""What the stages hand each other: desired Xero documents, and what an organisation offers (its profile).
+
+Why a module of its own: mapping makes Documents, resolution completes them, planning compares them and
+posting sends them; the shape they agree on lives apart from all four.
 
 A `Document` is one Xero element we want to exist (its JSON payload with Decimals, still without the
 ContactID, which is resolved per tenant), keyed by its natural key so reruns find it again. An
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from .records import Company, ProductRef
+from .record_types import Company, ProductRef
 from .rounding import TaxComponent
 
 Kind = Literal["invoice", "credit_note", "purchase_order", "contact", "item"]

@@ -1,4 +1,5 @@
-"""Xero item codes made from an Autotask product or service, and the rule for codes Xero cannot hold.
+"""Mapping, item codes: the code made from an Autotask product or service, and the rule for codes Xero
+cannot hold (mapping_item.py puts them on lines and items).
 
 Why a rule and not a rejection: Xero's item `Code` is at most 30 characters (api-facts A4 Items) while an
 Autotask SKU may hold 50, and a SKU is the admin's catalogue, not something to retype per invoice. A code

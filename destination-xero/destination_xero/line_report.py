@@ -1,5 +1,5 @@
-"""What the run summary says about one organisation's lines: items attached, lines left without an item,
-descriptions cut to Xero's limit, and the warnings an admin must read.
+"""Outcome, the lines: what the run summary says about one organisation's lines (items attached, lines
+left without an item, descriptions cut to Xero's limit) and the warnings an admin must read.
 
 Why a summary and not only a log line per document: each of these is a mapping or catalogue fact (a
 product without a SKU, a text longer than Xero takes) that repeats on every document it touches. Counted
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .config import ItemMapping
 from .documents import Document
-from .mapping import DESCRIPTION_MAX
+from .mapping_common import DESCRIPTION_MAX
 
 LANDED = frozenset({"create", "update", "unchanged"})
 DOCUMENT_KINDS = frozenset({"invoice", "credit_note", "purchase_order"})

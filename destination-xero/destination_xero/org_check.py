@@ -16,6 +16,11 @@ Checked (Xero alone; what also needs Autotask is `autotask-xero check`'s):
 - branding themes, tracking categories and options exist; currencies named in route rules are enabled.
 The valid lists are what fits the field: revenue accounts for a revenue mapping, sales TaxTypes for a
 sales tax mapping, zero-rate TaxTypes for the rounding line.
+
+The Xero facts written here (the `CanApplyTo...` flag per account class, the system accounts a line may not
+use) are also written in the sandbox (integration_tests/sandbox/xero), on purpose: the sandbox is an
+independent emulator, and a fact both sides imported from one place could be wrong without any test
+noticing.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .client import XeroClient
+from xero_client.client import XeroClient
+
 from .config import Tenant
 from .documents import OrgProfile
 from .field_paths import FieldPaths, key
+from .lookups import read_org_settings
 
 TaxRole = Literal["sales", "purchase", "rounding"]
 AccountRole = Literal["revenue", "purchase", "rounding"]
@@ -84,26 +91,17 @@ class OrgSettings:
 
 
 def read_settings(client: XeroClient, tenant: Tenant) -> OrgSettings:
-    """The organisation's settings in as few calls as the mappings need (themes and tracking categories
-    only when mapped), the same reads as planner.load_profile plus the accounts."""
-    tid, m = tenant.tenant_id, tenant.mappings
-    organisation = client.get(tid, "Organisation")["Organisations"][0]
-    tax_rates = client.get(tid, "TaxRates")["TaxRates"]
-    currencies = client.get(tid, "Currencies")["Currencies"]
-    wants_themes = bool(m.branding.by_template or m.branding.default)
-    themes = client.get(tid, "BrandingThemes")["BrandingThemes"] if wants_themes else []
-    tracking = client.get(tid, "TrackingCategories")["TrackingCategories"] if m.tracking else []
-    accounts = client.get(tid, "Accounts")["Accounts"]
-    if tenant.base_currency:
-        organisation = {**organisation, "BaseCurrency": tenant.base_currency}
-    profile = OrgProfile.from_xero(organisation, tax_rates, currencies, themes, tracking, accounts)
+    """The organisation's settings: the same reads as a sync's profile (lookups.read_org_settings) plus the
+    accounts."""
+    read = read_org_settings(client, tenant, with_accounts=True)
+    profile = OrgProfile.from_xero(*read)
     if not profile.name:
         profile.name = tenant.name
     return OrgSettings(
         profile=profile,
-        tax_rates={str(r["TaxType"]): r for r in tax_rates if r.get("TaxType")},
-        accounts={str(a["Code"]): a for a in accounts if a.get("Code")},
-        themes=[str(t["Name"]) for t in themes if t.get("Name")],
+        tax_rates={str(r["TaxType"]): r for r in read.tax_rates if r.get("TaxType")},
+        accounts={str(a["Code"]): a for a in read.accounts if a.get("Code")},
+        themes=[str(t["Name"]) for t in read.themes if t.get("Name")],
     )
 
 

@@ -1,14 +1,11 @@
-"""Input records (as emitted by source-autotask) → typed, Decimal-based objects.
+"""Intake, the first stage: input records (as emitted by source-autotask) → typed, Decimal-based objects.
 
-Why one module: the source's schemas are still moving, so ALL knowledge of the input shape lives here and
-everything downstream reads these dataclasses. Parsing is deliberately tolerant:
-- field names match case-insensitively and through a few aliases (`billingItems` / `lines` / `items`);
-- unknown fields are ignored (schema drift must not break a sync);
-- numbers may arrive as strings, ints or floats (PyAirbyte caches stringify numbers); floats go through
-  `str()` so 0.1 stays 0.1; timestamps may be ISO strings with or without time/zone;
-- a picklist field may carry its number, its label, or both (`billingItemType` + `billingItemTypeLabel`).
-What is missing and needed (an invoice without id or lines) raises `RecordError`, naming the field, so that
-one document is rejected and the others carry on.
+Why one stage: the source's schemas are still moving, so ALL knowledge of the input shape lives here (which
+fields make each record, here; how a field is read, in record_fields.py; the objects, in record_types.py)
+and every later stage reads only the typed objects. Parsing is deliberately tolerant (record_fields.py):
+unknown fields are ignored (schema drift must not break a sync), names match case-insensitively and through
+aliases, numbers may be strings. What is missing and needed (an invoice without id or lines) raises
+`RecordError`, naming the field, so that one document is rejected and the others carry on.
 
 An invoice record is self-contained (ARCHITECTURE "Data flow"): header, `lines` (billing items), the
 `company` snapshot, tax region/category names, `currency`, per line the branch (`organizationalLevel1Name`)
@@ -23,239 +20,25 @@ carries `purchaseOrderNumber`; `externalPONumber` goes to the Xero Reference. It
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import pendulum
 
-ZERO = Decimal(0)
+from .record_fields import Fields, RecordError
+from .record_types import (
+    ZERO,
+    Address,
+    Company,
+    Invoice,
+    InvoiceLine,
+    ProductRef,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 
 
-class RecordError(ValueError):
-    """A record cannot be used; the message names the field."""
-
-
-class _Fields:
-    """Case-insensitive, alias-aware view over one raw record."""
-
-    __slots__ = ("_map",)
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self._map = {str(k).lower(): v for k, v in raw.items()}
-
-    def get(self, *names: str) -> Any:
-        for name in names:
-            value = self._map.get(name.lower())
-            if value is not None and value != "":
-                return value
-        return None
-
-    def sub(self, *names: str) -> _Fields | None:
-        value = self.get(*names)
-        return _Fields(value) if isinstance(value, Mapping) else None
-
-    def list(self, *names: str) -> list[Any]:
-        value = self.get(*names)
-        return list(value) if isinstance(value, list | tuple) else []
-
-    def text(self, *names: str) -> str | None:
-        value = self.get(*names)
-        return None if value is None else str(value).strip() or None
-
-    def decimal(self, *names: str, required: bool = False) -> Decimal | None:
-        value = self.get(*names)
-        if value is None:
-            if required:
-                raise RecordError(f"{names[0]} is missing")
-            return None
-        return to_decimal(value, names[0])
-
-    def integer(self, *names: str, required: bool = False) -> int | None:
-        value = self.decimal(*names, required=required)
-        if value is None:
-            return None
-        if value != value.to_integral_value():
-            raise RecordError(f"{names[0]} is not an integer: {value}")
-        return int(value)
-
-    def boolean(self, *names: str) -> bool:
-        value = self.get(*names)
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int | float | Decimal):
-            return value != 0
-        if isinstance(value, str):
-            return value.strip().lower() in ("true", "1", "yes", "y")
-        return False
-
-    def date(self, *names: str) -> pendulum.Date | None:
-        value = self.get(*names)
-        return None if value is None else to_date(value, names[0])
-
-    def label(self, name: str) -> str | None:
-        """A picklist's label: `<name>Label`/`<name>Name` when the source resolved it, else the raw value."""
-        return self.text(f"{name}Label", f"{name}Name", f"{name}_label", name)
-
-
-def to_decimal(value: Any, name: str = "value") -> Decimal:
-    if isinstance(value, bool):
-        raise RecordError(f"{name} is not a number: {value!r}")
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, str):
-        try:
-            result = Decimal(value.strip().replace(",", ""))
-        except InvalidOperation:
-            raise RecordError(f"{name} is not a number: {value!r}") from None
-        if not result.is_finite():
-            raise RecordError(f"{name} is not a finite number: {value!r}")
-        return result
-    raise RecordError(f"{name} is not a number: {value!r}")
-
-
-def to_date(value: Any, name: str = "date") -> pendulum.Date:
-    """Autotask date-only fields are stored at midnight with no TZ conversion: keep the calendar date."""
-    text = str(value).strip()
-    try:
-        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
-            return pendulum.Date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
-        parsed = pendulum.parse(text)
-    except (ValueError, TypeError, OverflowError, pendulum.parsing.exceptions.ParserError):
-        raise RecordError(f"{name} is not a date: {value!r}") from None
-    if isinstance(parsed, pendulum.DateTime):
-        return parsed.date()
-    if isinstance(parsed, pendulum.Date):
-        return parsed
-    raise RecordError(f"{name} is not a date: {value!r}")
-
-
-@dataclass(frozen=True)
-class Address:
-    line1: str | None = None
-    line2: str | None = None
-    city: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    attention: str | None = None
-
-
-@dataclass(frozen=True)
-class Company:
-    id: int
-    name: str
-    number: str | None = None
-    tax_exempt: bool = False
-    tax_id: str | None = None
-    tax_region_name: str | None = None
-    currency_code: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    is_active: bool = True
-    address: Address = field(default_factory=Address)
-    udfs: Mapping[str, str] = field(default_factory=dict)
-
-    def udf(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.udfs.items():
-            if key.lower() == wanted:
-                return value
-        return None
-
-
-@dataclass(frozen=True)
-class ProductRef:
-    """The catalogue entry behind a line: a product or a service (both become Xero Items)."""
-
-    kind: str  # "product" | "service"
-    id: int
-    name: str | None = None
-    sku: str | None = None
-    category: str | None = None
-    description: str | None = None
-    unit_price: Decimal | None = None
-    unit_cost: Decimal | None = None
-    is_active: bool = True
-
-
-@dataclass(frozen=True)
-class InvoiceLine:
-    id: int
-    description: str
-    quantity: Decimal
-    rate: Decimal
-    extended_price: Decimal
-    tax_dollars: Decimal
-    billing_item_type: str | None = None
-    billing_code: str | None = None
-    billing_code_id: int | None = None
-    tax_category: str | None = None
-    tax_region: str | None = None
-    tax_name: str | None = None
-    tax_rate: Decimal | None = None  # percent, when the source resolved it
-    line_of_business: str | None = None
-    branch: str | None = None  # Autotask organizational level 1 (branch / division)
-    product: ProductRef | None = None
-
-
-@dataclass(frozen=True)
-class Invoice:
-    id: int
-    number: str
-    company: Company
-    date: pendulum.Date
-    due_date: pendulum.Date | None
-    total: Decimal
-    tax_total: Decimal
-    lines: tuple[InvoiceLine, ...]
-    voided: bool = False
-    currency_code: str | None = None
-    exchange_rate: Decimal | None = None  # Autotask: foreign units per internal unit
-    template_id: int | None = None
-    template_name: str | None = None
-    payment_term_days: int | None = None
-    tax_region_name: str | None = None
-    order_number: str | None = None
-
-    @property
-    def is_credit(self) -> bool:
-        return self.total < 0
-
-
-@dataclass(frozen=True)
-class PurchaseOrderLine:
-    id: int
-    description: str
-    quantity: Decimal
-    unit_cost: Decimal
-    product: ProductRef | None = None
-
-
-@dataclass(frozen=True)
-class PurchaseOrder:
-    id: int
-    number: str
-    vendor: Company
-    date: pendulum.Date
-    status: str | None
-    lines: tuple[PurchaseOrderLine, ...]
-    currency_code: str | None = None
-    exchange_rate: Decimal | None = None
-    delivery_date: pendulum.Date | None = None
-    ship_to: Address = field(default_factory=Address)
-    telephone: str | None = None
-    for_company_id: int | None = None
-    cancelled: bool = False
-    reference: str | None = None
-    freight: Decimal = ZERO
-
-
-def _document_date(f: _Fields, document: str, *names: str) -> pendulum.Date | None:
+def _document_date(f: Fields, document: str, *names: str) -> pendulum.Date | None:
     """A document's date, its error naming the document too: "invoice 20123: dueDate is not a date"
     (whether the date is one Xero takes is the mapper's concern, see mapping.XERO_MIN_DATE)."""
     try:
@@ -264,7 +47,7 @@ def _document_date(f: _Fields, document: str, *names: str) -> pendulum.Date | No
         raise RecordError(f"{document}: {exc}") from None
 
 
-def _udfs(f: _Fields) -> dict[str, str]:
+def _udfs(f: Fields) -> dict[str, str]:
     result: dict[str, str] = {}
     raw = f.get("userDefinedFields", "udfs")
     if isinstance(raw, Mapping):
@@ -272,14 +55,14 @@ def _udfs(f: _Fields) -> dict[str, str]:
     if isinstance(raw, list):
         for item in raw:
             if isinstance(item, Mapping):
-                entry = _Fields(item)
+                entry = Fields(item)
                 name, value = entry.text("name"), entry.text("value")
                 if name and value is not None:
                     result[name] = value
     return result
 
 
-def _currency(f: _Fields) -> tuple[str | None, Decimal | None]:
+def _currency(f: Fields) -> tuple[str | None, Decimal | None]:
     sub = f.sub("currency")
     if sub is not None:
         code = sub.text("code", "currencyCode", "name")
@@ -289,7 +72,7 @@ def _currency(f: _Fields) -> tuple[str | None, Decimal | None]:
 
 
 def parse_company(raw: Mapping[str, Any]) -> Company:
-    f = _Fields(raw)
+    f = Fields(raw)
     company_id = f.integer("id", "companyID", required=True)
     assert company_id is not None
     name = f.text("companyName", "name")
@@ -322,7 +105,7 @@ def parse_company(raw: Mapping[str, Any]) -> Company:
 
 
 def parse_product(raw: Mapping[str, Any], kind: str = "product") -> ProductRef:
-    f = _Fields(raw)
+    f = Fields(raw)
     pid = f.integer("id", "productID", "serviceID", required=True)
     assert pid is not None
     return ProductRef(
@@ -338,7 +121,7 @@ def parse_product(raw: Mapping[str, Any], kind: str = "product") -> ProductRef:
     )
 
 
-def _line_product(f: _Fields) -> ProductRef | None:
+def _line_product(f: Fields) -> ProductRef | None:
     for key, kind in (("product", "product"), ("service", "service")):
         sub = f.get(key)
         if isinstance(sub, Mapping):
@@ -364,14 +147,14 @@ def _line_product(f: _Fields) -> ProductRef | None:
     return None
 
 
-def _lob(f: _Fields) -> str | None:
+def _lob(f: Fields) -> str | None:
     sub = f.sub("lineOfBusiness", "organizationalLevel2")
     if sub is not None:
         return sub.text("name")
     return f.text("lineOfBusiness", "lineOfBusinessName", "organizationalLevel2Name")
 
 
-def _branch(f: _Fields) -> str | None:
+def _branch(f: Fields) -> str | None:
     """Organizational level 1, read like the line of business (level 2): a nested object or a name."""
     sub = f.sub("branch", "organizationalLevel1")
     if sub is not None:
@@ -380,7 +163,7 @@ def _branch(f: _Fields) -> str | None:
 
 
 def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
-    f = _Fields(raw)
+    f = Fields(raw)
     line_id = f.integer("id", "billingItemID", required=True)
     assert line_id is not None
     quantity = f.decimal("quantity", required=True)
@@ -412,7 +195,7 @@ def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
 
 
 def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
-    f = _Fields(raw)
+    f = Fields(raw)
     invoice_id = f.integer("id", "invoiceID", required=True)
     assert invoice_id is not None
     number = f.text("invoiceNumber")
@@ -462,7 +245,7 @@ def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
 
 
 def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
-    f = _Fields(raw)
+    f = Fields(raw)
     po_id = f.integer("id", "purchaseOrderID", required=True)
     assert po_id is not None
     vendor_raw = f.get("vendor", "vendorCompany")
@@ -473,7 +256,7 @@ def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
         raise RecordError(f"purchase order {po_id}: items is missing or empty")
     lines = []
     for item in lines_raw:
-        li = _Fields(item)
+        li = Fields(item)
         line_id = li.integer("id", required=True)
         quantity = li.decimal("quantity", required=True)
         cost = li.decimal("unitCost", required=True)

@@ -1,4 +1,5 @@
-"""Documents Xero does not hold yet, carried forward in the platform's own state until they land.
+"""Outcome, the retries: documents Xero does not hold yet, carried forward in the platform's own state
+until they land (outcome.py notes every decision here; the adapters put the ledger in each state).
 
 Why in the state: the source emits a document only when it changed since it was last emitted (its
 fingerprint), so a document rejected for a mapping the admin fixes afterwards would never come back, and

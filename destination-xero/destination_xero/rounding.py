@@ -1,4 +1,5 @@
-"""Xero's own rounding, reproduced, so the destination knows Xero's total before it posts.
+"""Mapping's arithmetic: Xero's own rounding, reproduced, so the destination knows Xero's total before it
+posts (mapping_invoice.py adds the rounding line and tax overrides this predicts).
 
 Xero's rules (api-facts A4b, Xero's "rounding in Xero" guide):
 - UnitAmount is rounded to 2 dp, or 4 dp when the request carries `unitdp=4`; Quantity keeps 4 dp;

@@ -1,4 +1,7 @@
-"""Which Xero organisation(s) a document goes to.
+"""Routing, the second stage: which Xero organisation(s) a document goes to.
+
+Why a stage of its own: a tenant's mappings apply only once its organisation is known, and a document that
+routes nowhere (or to two places) is rejected before any mapping or call is spent on it.
 
 Rules (declared per tenant, OR-ed inside a tenant, names compared case-insensitively):
 - branch and line of business: the line's organizational level 1 and level 2 names (per-line properties:
@@ -8,7 +11,7 @@ Rules (declared per tenant, OR-ed inside a tenant, names compared case-insensiti
 Purchase orders are routed by the same rules, but Autotask's purchase order items carry no
 organizational level (PurchaseOrderItems has no organizationalLevelAssociationID), so branch and
 line-of-business rules never match one: a PO goes to the tenant its vendor (UDF, id) or its currency
-names, else to the default. Its vendor contact is then found in that organisation (writer.py), so a PO
+names, else to the default. Its vendor contact is then found in that organisation (resolution.py), so a PO
 never creates a second copy of a vendor that already exists where it belongs.
 A line goes to the tenant whose rules match it; with no match it goes to the declared default tenant; with
 no default the document is rejected ("never guessed"). A line matched by the rules of two or more tenants
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .config import Config, Tenant
-from .records import Company, Invoice, InvoiceLine, PurchaseOrder
+from .record_types import Company, Invoice, InvoiceLine, PurchaseOrder
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,13 @@ flushes the engine (resolve contacts and items, look up, write, reject), so:
 
 from __future__ import annotations
 
+try:  # first: without the extra, the command says in one line which one to install
+    import singer_sdk  # noqa: F401
+except ModuleNotFoundError as missing:
+    from connector_kit.distribution import missing_extra
+
+    raise missing_extra(missing, "singer_sdk", "destination-xero[singer]") from None
+
 import contextlib
 import json
 import logging
@@ -34,14 +41,14 @@ import click
 from singer_sdk import Target
 from singer_sdk.exceptions import ConfigValidationError
 from singer_sdk.sinks import BatchSink, Sink
+from xero_client.client import XeroClient, XeroError
+from xero_client.tokens import TokenStoreError
 
 from .check import check
-from .client import XeroClient, XeroError
 from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
 from .run_lock import RunLockBusy, run_lock
 from .spec import CONFIG_KEYS, singer_config_jsonschema
-from .tokens import TokenStoreError
 from .writer import Engine
 
 
@@ -121,7 +128,10 @@ class IgnoredSink(Sink):
 
 
 class TargetXero(Target):
+    """Autotask invoices, credit notes and purchase orders into one or more Xero organisations."""
+
     name = "target-xero"
+    package_name = "destination-xero"  # the distribution: its version is the plugin's
     config_jsonschema = singer_config_jsonschema()
     default_sink_class = XeroSink
 

@@ -2,13 +2,10 @@
 
 Why generated: the pydantic model in config.py is what every run actually enforces. A hand-written Airbyte
 spec or Singer schema beside it would drift (a new mapping key accepted by one, refused by the other), so
-both are derived here from `Config.model_json_schema()`, then adapted:
-- `$ref`s are inlined (the Airbyte UI and its secret filter read inline schemas only);
-- `Optional[X] = None` becomes plain `X` (not required): the `anyOf [X, null]` pydantic emits would hide
-  a secret from the CDK's log filter, which does not look under `anyOf`;
-- `Decimal` amounts accept a JSON number or a string (`"0.01"`), as the model does;
-- pydantic's `SecretStr` (`writeOnly`) is the one mark of a secret: Airbyte gets `airbyte_secret: true`,
-  Singer gets `secret: true` (what singer-sdk's `Property(secret=True)` writes, and what Meltano reads);
+both are derived here from `Config.model_json_schema()` with connector_kit.spec_schema, the functions every
+connector's spec uses (its docstring says why each adaptation: `$ref`s inlined, `Optional[X]` as plain `X`,
+`Decimal` as number or string, `SecretStr` as the one mark of a secret). Beyond what the kit does:
+- the mapping sections' docstrings stay as their descriptions (`inline(..., keep_descriptions=True)`);
 - the top-level `mappings` (defaults for every tenant) and `mapping_file` (a YAML file merged under the
   config) are added: `load_config` accepts them before the model sees the data;
 - titles, descriptions, order and groups come from the tables below, so the UI reads like a form.
@@ -21,9 +18,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .config import Config, Mappings
+from connector_kit.spec_schema import AIRBYTE_SECRET, inline, mark_secrets, simplify, singer_schema
 
-DOCUMENTATION_URL = "https://github.com/autotask-xero/autotask-xero/tree/main/destination-xero"
+from .config import Config, Mappings
 
 GROUPS = [
     {"id": "connection", "title": "Xero connection"},
@@ -130,55 +127,6 @@ FIELD_DOCS: dict[str, tuple[str, str]] = {
 }
 
 
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target = defs[node["$ref"].split("/")[-1]]
-            merged = {**copy.deepcopy(target), **{k: v for k, v in node.items() if k != "$ref"}}
-            return _inline(merged, defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k not in ("$defs", "discriminator")}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
-
-
-def _simplify(node: Any) -> Any:
-    """Collapse pydantic's Optional and Decimal `anyOf`s into plain schemas."""
-    if isinstance(node, list):
-        return [_simplify(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _simplify(v) for k, v in node.items()}
-    variants = node.get("anyOf")
-    if isinstance(variants, list):
-        rest = [v for v in variants if v != {"type": "null"}]
-        if len(rest) < len(variants) and len(rest) == 1:
-            node.pop("anyOf")
-            if node.get("default", "unset") is None:
-                node.pop("default")
-            node = {**rest[0], **node}
-        elif {v.get("type") for v in variants if isinstance(v, dict)} == {"number", "string"}:
-            node.pop("anyOf")
-            number = next(v for v in variants if v.get("type") == "number")
-            node = {**{k: v for k, v in number.items() if k != "type"}, "type": ["number", "string"], **node}
-    if node.get("const") is not None and "default" not in node:
-        node["default"] = node["const"]  # the Airbyte UI selects a oneOf variant by its const's default
-    return node
-
-
-def _mark_secrets(node: Any, marks: dict[str, Any]) -> Any:
-    if isinstance(node, list):
-        return [_mark_secrets(v, marks) for v in node]
-    if not isinstance(node, dict):
-        return node
-    node = {k: _mark_secrets(v, marks) for k, v in node.items()}
-    if node.get("writeOnly") is True:
-        node.pop("format", None)
-        node.pop("writeOnly", None)
-        node.update(marks)
-    return node
-
-
 def _document(schema: dict[str, Any]) -> None:
     auth = schema["properties"]["auth"]
     auth["type"] = "object"
@@ -200,8 +148,8 @@ def _base() -> dict[str, Any]:
     raw = Config.model_json_schema()
     mappings = Mappings.model_json_schema()
     defs = {**raw.get("$defs", {}), **mappings.get("$defs", {})}
-    schema: dict[str, Any] = _simplify(_inline(raw, defs))
-    schema["properties"]["mappings"] = _simplify(_inline(mappings, defs))
+    schema: dict[str, Any] = simplify(inline(raw, defs, keep_descriptions=True))
+    schema["properties"]["mappings"] = simplify(inline(mappings, defs, keep_descriptions=True))
     schema["properties"]["mapping_file"] = {"type": "string"}
     schema["required"] = ["auth"]
     schema.pop("description", None)
@@ -215,7 +163,7 @@ def _base() -> dict[str, Any]:
 
 
 def airbyte_connection_specification() -> dict[str, Any]:
-    schema: dict[str, Any] = _mark_secrets(_base(), {"airbyte_secret": True})
+    schema: dict[str, Any] = mark_secrets(_base(), AIRBYTE_SECRET)
     for name, (group, order, _, _) in TOP_LEVEL.items():
         schema["properties"][name]["group"] = group
         schema["properties"][name]["order"] = order
@@ -224,13 +172,8 @@ def airbyte_connection_specification() -> dict[str, Any]:
 
 
 def singer_config_jsonschema() -> dict[str, Any]:
-    schema: dict[str, Any] = _mark_secrets(_base(), {"secret": True, "writeOnly": True})
-    schema.pop("$schema", None)
-    # singer-sdk writes a top-level `default` into the config before the core sees it, which would silently
-    # override the same key in `mapping_file`; the core applies the identical defaults itself.
-    for prop in schema["properties"].values():
-        prop.pop("default", None)
-    return schema
+    """Secrets marked for Singer, no top-level defaults (connector_kit.spec_schema.singer_schema says why)."""
+    return singer_schema(_base())
 
 
 CONFIG_KEYS = frozenset(singer_config_jsonschema()["properties"])

@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 import requests_mock as rm
-from destination_xero.client import XeroClient
 from destination_xero.config import ConfigError
 from destination_xero.documents import Document
 from destination_xero.mapping import Mapper, MappingError
 from destination_xero.planner import decide
-from destination_xero.records import RecordError, parse_record
+from destination_xero.record_fields import RecordError
+from destination_xero.records import parse_record
 from destination_xero.routing import Router
 from destination_xero.writer import Engine
+from xero_client.client import XeroClient
 
 D = Decimal
 API = "https://api.xero.com/api.xro/2.0"

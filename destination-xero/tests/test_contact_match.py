@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from destination_xero.contact_match import KnownCompany, resolve_contacts
-from destination_xero.planner import ContactIndex
+from destination_xero.lookups import ContactIndex
 
 RULES = ["contact_number", "account_number", "name"]
 

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from destination_xero.client import XeroClient
 from destination_xero.config import Config, load_config
 from destination_xero.item_codes import fit_code
 from destination_xero.writer import Engine
 from sandbox import launcher
 from source_autotask.config import SourceConfig
 from source_autotask.sync import SyncSession
+from xero_client.client import XeroClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
 from test_adapter_support import UDF, UK, destination_config, source_config

@@ -3,7 +3,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from destination_xero.documents import Document
-from destination_xero.planner import ContactIndex, decide, diff, fold_name, url_batches, xero_date
+from destination_xero.lookups import ContactIndex, fold_name, url_batches
+from destination_xero.planner import decide, diff, xero_date
 
 D = Decimal
 

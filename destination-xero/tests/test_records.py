@@ -4,14 +4,9 @@ from decimal import Decimal
 
 import pendulum
 import pytest
-from destination_xero.records import (
-    Invoice,
-    RecordError,
-    parse_invoice,
-    parse_purchase_order,
-    parse_record,
-    stream_kind,
-)
+from destination_xero.record_fields import RecordError
+from destination_xero.record_types import Invoice
+from destination_xero.records import parse_invoice, parse_purchase_order, parse_record, stream_kind
 
 
 def test_invoice_parses_to_decimals_and_dates(raw_invoice):

@@ -20,7 +20,8 @@ from typing import Any
 import pendulum
 import pytest
 from destination_xero.mapping import Mapper
-from destination_xero.records import RecordError, parse_invoice, parse_purchase_order, parse_record, to_date
+from destination_xero.record_fields import RecordError, to_date
+from destination_xero.records import parse_invoice, parse_purchase_order, parse_record
 from destination_xero.routing import Router
 
 _ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")

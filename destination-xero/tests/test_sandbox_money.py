@@ -11,12 +11,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-from destination_xero.client import XeroClient
 from destination_xero.config import load_config
 from destination_xero.writer import Engine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox import launcher
+from xero_client.client import XeroClient
 
 D = Decimal
 Q4 = D("0.0001")

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from destination_xero.client import AuthError, XeroClient
 from destination_xero.config import Config, load_config
 from destination_xero.writer import Engine
 from sandbox import launcher
+from xero_client.client import AuthError, XeroClient
 
 D = Decimal
 Q4 = D("0.0001")

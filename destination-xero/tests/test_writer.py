@@ -8,8 +8,8 @@ import re
 from decimal import Decimal
 
 import requests_mock as rm
-from destination_xero.client import XeroClient
 from destination_xero.writer import Engine
+from xero_client.client import XeroClient
 
 API = "https://api.xero.com/api.xro/2.0"
 

@@ -44,7 +44,7 @@ from typing import IO, Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from sandbox.demo_run import console_script
+from demo.pipe import console_script
 from sandbox.jsonmoney import dumps, loads
 from sandbox.launcher import RunningSandbox
 

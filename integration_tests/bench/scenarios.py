@@ -4,7 +4,7 @@ invoices changed, and a source-only read for memory.
 Every call count is a difference of the sandbox's own `/__sandbox/stats` counters before and after the
 stage, so set-up calls (the 1% edits) never count against the connectors; so are the response bytes per
 organisation (`egress`), what Xero's paid tiers meter as data egress. The configs are the demo's
-(`sandbox.demo_configs`: the committed mapping and the ready line's credentials) with one addition: the
+(`demo.configs`: the committed mapping and the ready line's credentials) with one addition: the
 destination paces itself by the sandbox's minute window (`xero.minute_window_seconds`), since its own
 limiter would otherwise wait real minutes against a sandbox whose limits are off or scaled.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sandbox import demo_configs
-from sandbox.demo_run import console_script
+from demo import configs as demo_configs
+from demo.pipe import console_script
 from sandbox.launcher import RunningSandbox
 
 from . import floors

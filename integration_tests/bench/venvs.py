@@ -5,7 +5,7 @@ backoff 1.x, jsonschema 2.x) that must not meet the workspace's, exactly as on a
 is installed with pipx. Each one is built once under `$XDG_CACHE_HOME/autotask-xero/<name>-<version>-
 py<X.Y>` with uv (pip when uv is missing), under a file lock so that two processes never build it at
 the same time, and trusted only once its `.complete` marker is written: a build cut short (no network,
-killed) is thrown away and redone, never half used. The same pattern as `sandbox.meltano_env`.
+killed) is thrown away and redone, never half used. The same pattern as `demo.meltano_env`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from .clock import SandboxClock
 from .credentials import AutotaskCredentials, XeroCredentials
 from .faults import FaultConfig
 from .ratelimits import RateLimitPolicy
-from .server import SandboxServer
+from .server import STOP_SIGNALS, SandboxServer
 from .xero.tiers import DEFAULT_TIER, TIERS, tier_named
 
 
@@ -154,13 +154,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         legacy_app=args.xero_legacy_app,
         xero_tier=args.xero_tier,
     )
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    stop = _stop_on_signals()
     sandbox.start()
     sys.stdout.write(json.dumps(sandbox.ready_info()) + "\n")
     sys.stdout.flush()
@@ -169,10 +163,29 @@ def _cmd_up(args: argparse.Namespace) -> int:
         f"(rate limits {policy.describe()}, Xero app tier {args.xero_tier}); Ctrl-C to stop",
         file=sys.stderr,
     )
-    stop.wait()
+    # The server threads block the stop signals (SandboxServer.start), so the kernel hands them to this
+    # thread and the handler wakes the wait at once. The timeout is only a backstop: should a signal still
+    # land on some other thread, the handler runs the next time this thread executes Python.
+    while not stop.wait(_SIGNAL_BACKSTOP_SECONDS):
+        pass
     sandbox.stop()
     print("sandbox: stopped", file=sys.stderr)
     return 0
+
+
+_SIGNAL_BACKSTOP_SECONDS = 0.5
+
+
+def _stop_on_signals() -> threading.Event:
+    """An Event set by SIGTERM or SIGINT; the handlers are installed here, in the main thread."""
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _on_signal)
+    return stop
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """The HTTP shell shared by both emulators: threads, admin endpoints, fault injection and accounting.
 
 Each emulator is an `ApiApp` that turns a werkzeug `Request` into a `Response`; this module wraps it with
-what every sandbox server has in common: `/__sandbox/{stats,requests,reset,faults,clock}`, seeded faults,
+what every sandbox server has in common: `/__sandbox/{stats,requests,reset,faults,clock,hold}`, seeded faults,
 the request log (calls and response bytes, per tenant where the app names one), and a real threaded
 HTTP/1.1 server bound to 127.0.0.1 only. Any other `/__sandbox/{action}` goes to the app's own `admin`
 hook (Autotask's `rows`, for instance), so app-specific test controls live with the app they drive.
@@ -14,6 +14,7 @@ shared sandbox clock, as both vendors' web servers send one: a connector may tak
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import struct
 import threading
@@ -28,11 +29,17 @@ from werkzeug.wrappers import Request, Response
 from . import jsonmoney
 from .clock import SandboxClock
 from .faults import FaultConfig, FaultInjector
+from .hold import HoldRule, ResponseHold
 from .httpd import make_keepalive_server
 from .ratelimits import RateLimitPolicy
 from .recorder import Recorder, RequestEntry
 
 ADMIN_PREFIX = "/__sandbox/"
+
+# The signals `sandbox up` stops on. Only the main thread can run a Python signal handler, and a signal the
+# kernel hands to a server thread just sets a flag the waiting main thread never looks at, so server threads
+# block these and the kernel has to deliver them to the main thread.
+STOP_SIGNALS = frozenset({signal.SIGTERM, signal.SIGINT})
 
 
 @dataclass
@@ -96,6 +103,7 @@ class SandboxServer:
         # Seconds the shared clock moves on after each API call here: a test of token expiry then spans
         # as many token lifetimes on a fast machine as on a slow one.
         self.per_call_seconds = 0.0
+        self.hold = ResponseHold()
         self._server = make_keepalive_server("127.0.0.1", port, self._wsgi, clock=clock.time)
         self._thread: threading.Thread | None = None
 
@@ -109,9 +117,12 @@ class SandboxServer:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"{self.app.name}-http", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"{self.app.name}-http",
+            daemon=True,
         )
-        self._thread.start()
+        start_without_stop_signals(self._thread)
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -153,6 +164,7 @@ class SandboxServer:
         self.recorder.finish(entry, ctx.template or request.path, response.status_code, throttled, size)
         if self.per_call_seconds:
             self.clock.advance(self.per_call_seconds)
+        self.hold.after_answer(request.method, request.path)
         if fault == "slow":
             time.sleep(self.faults.config.slow_seconds)
         elif fault == "reset":
@@ -173,6 +185,7 @@ class SandboxServer:
                 self.recorder.reset()
                 self.faults.configure(FaultConfig())
                 self.per_call_seconds = 0.0
+                self.hold.release()
                 return json_response({"reset": True})
             if action == "faults" and request.method == "POST":
                 config = FaultConfig.from_json(request.get_json(force=True))
@@ -201,12 +214,35 @@ class SandboxServer:
                 return json_response(
                     {"offset_seconds": self.clock.offset, "now": self.clock.now().to_iso8601_string()}
                 )
+            if action == "hold" and request.method == "POST":
+                body = request.get_json(force=True) or {}
+                if body.get("release"):
+                    return json_response(self.hold.release())
+                return json_response(self.hold.arm(HoldRule.from_json(body)))
+            if action == "hold" and request.method == "GET":
+                return json_response(self.hold.status(float(request.args.get("wait", 0))))
             own = self.app.admin(action, request)
             if own is not None:
                 return own
         except (ValueError, TypeError, BadRequest) as exc:
             return json_response({"error": str(exc)}, status=400)
         return json_response({"error": f"unknown admin call {request.method} {request.path}"}, status=404)
+
+
+def start_without_stop_signals(thread: threading.Thread) -> None:
+    """Start `thread` with STOP_SIGNALS blocked in it and in every thread it starts (connection threads).
+
+    A thread inherits its creator's signal mask, so blocking around `start()` is enough; the caller's mask
+    is restored at once, and a signal that arrived meanwhile is delivered to it then.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: signals only ever reach the main thread
+        thread.start()
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _reset_connection(environ: dict[str, Any]) -> None:

@@ -1,4 +1,4 @@
-"""`make demo` end to end: `python -m sandbox.demo` as a subprocess, into a temp output dir, once per runner.
+"""`make demo` end to end: `python -m demo` as a subprocess, into a temp output dir, once per runner.
 
 The default runner is Meltano (`meltano run` of meltano.yml's two jobs, from the cached virtualenvs that
 test_meltano.py shares); `--runner airbyte` pipes the connectors' Airbyte CLIs. Each runner's demo runs
@@ -29,7 +29,7 @@ def _run_demo(tmp_path_factory: pytest.TempPathFactory, runner: str) -> dict[str
     out = tmp_path_factory.mktemp(f"demo-{runner}-out")
     audit = tmp_path_factory.mktemp(f"demo-{runner}-audit") / "secrets.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "sandbox.demo", "--runner", runner, "--secrets-audit-file", str(audit)],
+        [sys.executable, "-m", "demo", "--runner", runner, "--secrets-audit-file", str(audit)],
         capture_output=True,
         text=True,
         timeout=840,
@@ -227,11 +227,11 @@ def test_without_meltano_the_demo_names_the_airbyte_runner(tmp_path: Path):
         "SANDBOX_DEMO_OUTPUT": str(tmp_path / "out"),
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "sandbox.demo"], capture_output=True, text=True, timeout=300, env=env
+        [sys.executable, "-m", "demo"], capture_output=True, text=True, timeout=300, env=env
     )
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "Meltano could not be installed" in proc.stderr
-    assert "uv run python -m sandbox.demo --runner airbyte" in proc.stderr
+    assert "uv run python -m demo --runner airbyte" in proc.stderr
     assert "Starting the sandbox" not in proc.stdout
     assert not (tmp_path / "meltano-venv" / ".complete").exists()
 
@@ -248,7 +248,7 @@ def test_meltano_output_reads_the_targets_own_lines_with_exact_money():
     the target's `summary` and `decision` lines, money stays Decimal, the tap's record counts add up."""
     from decimal import Decimal
 
-    from sandbox.demo_meltano import MeltanoOutput
+    from demo.meltano_runner import MeltanoOutput
 
     shown: list[str] = []
     output = MeltanoOutput(shown.append, "tap-autotask", "target-xero")
@@ -299,7 +299,7 @@ def test_meltano_output_reads_the_targets_own_lines_with_exact_money():
 
 
 def test_meltano_output_says_why_a_run_failed():
-    from sandbox.demo_meltano import MeltanoOutput
+    from demo.meltano_runner import MeltanoOutput
 
     shown: list[str] = []
     output = MeltanoOutput(shown.append, "tap-autotask", "target-xero")
@@ -346,13 +346,13 @@ def test_both_runners_end_each_job_with_the_status_a_scheduler_sees(meltano_demo
 
 
 def test_a_job_ending_on_its_rejections_is_its_exit_status_not_a_demo_failure():
-    """The one rule both runners apply (demo_jobs.ended_on_rejections), on each runner's own evidence:
+    """The one rule both runners apply (demo.jobs.ended_on_rejections), on each runner's own evidence:
     Meltano's "Block run completed" exit codes, the Airbyte pipe's two exit statuses."""
     from collections import Counter
 
-    from sandbox.demo_jobs import _job_result, payments_rejected
-    from sandbox.demo_meltano import MeltanoOutput
-    from sandbox.demo_run import PipeResult
+    from demo.jobs import _job_result, payments_rejected
+    from demo.meltano_runner import MeltanoOutput
+    from demo.pipe import PipeResult
 
     summary = {UK: {"documents": {"invoice": {"create": 3, "rejected": 2}}, "stopped": None}}
     summary_line = _meltano_line("summary " + json.dumps(summary), "target-xero")

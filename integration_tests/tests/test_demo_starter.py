@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox import demo_configs, demo_payments
-from sandbox.demo_jobs import AirbyteRunner
-from sandbox.demo_run import PipeResult, console_script, run_pipe
+from demo import configs as demo_configs
+from demo import payments as demo_payments
+from demo.jobs import AirbyteRunner
+from demo.pipe import PipeResult, console_script, run_pipe
 from sandbox.launcher import RunningSandbox, running_sandbox
 
 pytestmark = pytest.mark.timeout(900)

@@ -1,6 +1,6 @@
 """meltano.yml for real: `meltano run` of both jobs against a sandbox subprocess.
 
-Meltano and the plugins come from `sandbox.meltano_env`, the same cached virtualenvs `make demo` uses
+Meltano and the plugins come from `demo.meltano_env`, the same cached virtualenvs `make demo` uses
 (built on first use, `meltano install` redone only when what the plugins are built from changes); each
 test module run gets its own system database, state and job logs in a temporary folder, so the repository
 is left untouched. Every result is read back over HTTP from the sandbox, and every Meltano output and
@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import requests
 import simplejson
-from sandbox import launcher, meltano_env
+from demo import meltano_env
+from sandbox import launcher
 
 REPO = Path(__file__).resolve().parents[2]
 EXPORT = ("--format", "requirements-txt")

@@ -29,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from sandbox import demo_configs
+from demo import configs as demo_configs
 from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox_testkit.autotask_kit import AutotaskClient
 

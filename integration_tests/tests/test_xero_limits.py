@@ -258,7 +258,7 @@ def test_scaled_policy_shrinks_the_minute_window(dataset_path: str) -> None:
         status, headers, _ = conn.get("Currencies")
         assert status == 429 and headers["x-rate-limit-problem"] == "minute"
         assert int(headers["retry-after"]) in (1, 2)
-        time.sleep(2.1)  # 60 seconds / 30 in real time: no clock advance needed
+        advance(running, 2.1)  # 60 seconds / 30: the scaled minute is over, on the sandbox clock
         status, headers, _ = conn.get("Currencies")
         assert status == 200
         assert headers["x-minlimit-remaining"] == "59"

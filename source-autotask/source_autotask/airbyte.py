@@ -15,6 +15,13 @@ messages (debug lines are LOG messages at level DEBUG).
 
 from __future__ import annotations
 
+try:  # first: without the extra, the command says in one line which one to install
+    import airbyte_cdk  # noqa: F401
+except ModuleNotFoundError as missing:
+    from connector_kit.distribution import missing_extra
+
+    raise missing_extra(missing, "airbyte_cdk", "source-autotask[airbyte]") from None
+
 import logging
 import os
 import sys
@@ -35,11 +42,13 @@ from airbyte_cdk.models import (  # type: ignore[attr-defined]
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import CheckpointMixin, Stream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from autotask_client.errors import AutotaskError
+from connector_kit.config_files import UnreadableFile, read_json
+from connector_kit.distribution import DOCUMENTATION_URL
 
 from .check import check
 from .config import SourceConfig
-from .errors import AutotaskError, RecordError
-from .files import UnreadableFile, read_json
+from .errors import RecordError
 from .schemas import load_schema
 from .spec import CONFIG_SCHEMA
 from .state import checked_state, refusal, shown
@@ -239,7 +248,7 @@ class SourceAutotask(AbstractSource):
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
-            documentationUrl="https://github.com/autotask-xero/connectors/tree/main/source-autotask",
+            documentationUrl=DOCUMENTATION_URL,
             connectionSpecification=CONFIG_SCHEMA,
             supportsIncremental=True,
         )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .client import AutotaskClient
+from autotask_client.client import AutotaskClient
+from autotask_client.errors import AuthenticationError, AutotaskError, PermissionDeniedError
+from autotask_client.query import F, Query
+
 from .config import SourceConfig
-from .errors import AuthenticationError, AutotaskError, PermissionDeniedError
-from .query import F, Query
 from .streams.specs import STREAMS
 
 
@@ -27,7 +28,7 @@ def entities_for(streams: Iterable[str]) -> list[str]:
 def check(
     config: SourceConfig, streams: Iterable[str] | None = None, client: AutotaskClient | None = None
 ) -> tuple[bool, str | None]:
-    client = client or AutotaskClient(config)
+    client = client or AutotaskClient(config.connection)
     wanted = entities_for(streams or STREAMS)
     try:
         _ = client.base_url

@@ -1,62 +1,187 @@
-"""Source configuration: one validated, typed object shared by the core and both adapters.
+"""Source configuration: one pydantic model, validated once and shared by the core and both adapters.
+
+Why one model: it is what every run enforces, and `spec.py` derives the Airbyte spec and the Singer config
+schema from its fields (titles, ranges, defaults, which fields are secret), so the form a user fills in
+cannot drift from what is accepted. The messages are the source's own, one line naming the field and what
+to write (`config field page_size must be between 1 and 500, got 900`), not pydantic's: the raw mapping is
+read by `_read` before pydantic sees it, with the ranges and defaults taken from the fields below.
 
 The secret and the integration code are kept out of `repr` so that a logged or raised config never shows
-them.
+them. The client takes only the `connection` part (`autotask_client.settings.Connection`), so the library
+never depends on this source's config.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pendulum
+from autotask_client.settings import (
+    DEFAULT_BACKOFF_BASE_SECONDS,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_THRESHOLD_SHARE,
+    DEFAULT_ZONE_LOOKUP_URL,
+    Connection,
+)
+from connector_kit.dates import utc_moment
+from pydantic import BaseModel, ConfigDict, Field, InstanceOf, WithJsonSchema, model_validator
 
 from .errors import ConfigError
 
-DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
 DEFAULT_LOOKBACK_DAYS = 14
 DEFAULT_PAGE_SIZE = 500
-DEFAULT_THRESHOLD_SHARE = 0.5
+REQUIRED = ("username", "secret", "integration_code")
+
+StartDate = Annotated[
+    InstanceOf[pendulum.DateTime] | None,
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2025-01-01T00:00:00Z"]}),
+]
 
 
-@dataclass(frozen=True)
-class SourceConfig:
-    username: str
-    secret: str = field(repr=False)
-    integration_code: str = field(repr=False)
-    api_url: str | None = None
-    zone_lookup_url: str = DEFAULT_ZONE_LOOKUP_URL
-    start_date: pendulum.DateTime | None = None
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS
-    page_size: int = DEFAULT_PAGE_SIZE
-    threshold_share: float = DEFAULT_THRESHOLD_SHARE
-    request_timeout: float = 60.0
-    max_retries: int = 8
-    backoff_base_seconds: float = 1.0
+def _order(position: int, *, secret: bool = False) -> dict[str, Any]:
+    """The Airbyte UI's field position, and its secret mark (Singer's is derived from it)."""
+    return {"order": position, "airbyte_secret": True} if secret else {"order": position}
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", title="Autotask PSA Source Spec")
+
+    username: str = Field(
+        title="API username",
+        description="The email address of the Autotask API-only user.",
+        json_schema_extra=_order(0),
+    )
+    secret: str = Field(
+        repr=False,
+        title="API secret",
+        description="The API user's secret.",
+        json_schema_extra=_order(1, secret=True),
+    )
+    integration_code: str = Field(
+        repr=False,
+        title="API tracking identifier",
+        description="The API tracking identifier (integration code) chosen for the API user.",
+        json_schema_extra=_order(2, secret=True),
+    )
+    api_url: str | None = Field(
+        default=None,
+        title="Zone URL",
+        description="Your zone's REST root, e.g. https://webservices5.autotask.net/atservicesrest/ "
+        "(skips the zone lookup). Leave empty to discover it.",
+        json_schema_extra=_order(3),
+    )
+    zone_lookup_url: str = Field(
+        default=DEFAULT_ZONE_LOOKUP_URL,
+        title="Zone lookup URL",
+        description="Where the zone is discovered; change only for a sandbox.",
+        json_schema_extra=_order(4),
+    )
+    start_date: StartDate = Field(
+        default=None,
+        title="Start date",
+        description="Invoices and purchase orders created before this date are not read.",
+        json_schema_extra=_order(5),
+    )
+    lookback_days: int = Field(
+        default=DEFAULT_LOOKBACK_DAYS,
+        ge=0,
+        le=3650,
+        title="Lookback window (days)",
+        description="Invoices and purchase orders whose dates moved in this many days before the last "
+        "sync's cursor are re-read, so payments and voids are picked up.",
+        json_schema_extra=_order(6),
+    )
+    page_size: int = Field(
+        default=DEFAULT_PAGE_SIZE,
+        ge=1,
+        le=500,
+        title="Page size",
+        description="Records per Autotask query page (1 to 500).",
+        json_schema_extra=_order(7),
+    )
+    threshold_share: float = Field(
+        default=DEFAULT_THRESHOLD_SHARE,
+        ge=0.01,
+        le=1.0,
+        title="Share of the hourly API threshold",
+        description="The sync pauses while the whole database is above this share of its hourly "
+        "request threshold (shared by every integration).",
+        json_schema_extra=_order(8),
+    )
+    request_timeout: float = Field(
+        default=DEFAULT_REQUEST_TIMEOUT,
+        ge=1.0,
+        le=600.0,
+        title="Request timeout (seconds)",
+        json_schema_extra=_order(9),
+    )
+    max_retries: int = Field(
+        default=DEFAULT_MAX_RETRIES, ge=0, le=20, title="Retries per request", json_schema_extra=_order(10)
+    )
+    backoff_base_seconds: float = Field(
+        default=DEFAULT_BACKOFF_BASE_SECONDS,
+        ge=0.0,
+        le=60.0,
+        title="Backoff base (seconds)",
+        description="First retry waits up to this long; each retry doubles it (jittered).",
+        json_schema_extra=_order(11),
+    )
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> SourceConfig:
-        missing = [key for key in ("username", "secret", "integration_code") if not raw.get(key)]
+        """The config in `raw` (a platform's config file), or a `ConfigError` naming the first bad field."""
+        return cls.model_validate(raw)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read(cls, raw: Any) -> dict[str, Any]:
+        """The raw mapping checked field by field, in order; the first problem stops it as a ConfigError
+        (not a ValueError, so pydantic passes it on unchanged instead of collecting its own messages)."""
+        if isinstance(raw, SourceConfig):
+            return raw.model_dump()
+        if not isinstance(raw, Mapping):
+            raise ConfigError("the config must be a JSON object")
+        missing = [key for key in REQUIRED if not raw.get(key)]
         if missing:
             raise ConfigError(f"config is missing required field(s): {', '.join(missing)}")
-        return cls(
-            username=_text(raw, "username"),
-            secret=_text(raw, "secret"),
-            integration_code=_text(raw, "integration_code"),
-            api_url=_url(raw.get("api_url"), "api_url"),
-            zone_lookup_url=_url(raw.get("zone_lookup_url"), "zone_lookup_url") or DEFAULT_ZONE_LOOKUP_URL,
-            start_date=_date(raw.get("start_date")),
-            lookback_days=_int(raw, "lookback_days", DEFAULT_LOOKBACK_DAYS, 0, 3650),
-            page_size=_int(raw, "page_size", DEFAULT_PAGE_SIZE, 1, 500),
-            threshold_share=_float(raw, "threshold_share", DEFAULT_THRESHOLD_SHARE, 0.01, 1.0),
-            request_timeout=_float(raw, "request_timeout", 60.0, 1.0, 600.0),
-            max_retries=_int(raw, "max_retries", 8, 0, 20),
-            backoff_base_seconds=_float(raw, "backoff_base_seconds", 1.0, 0.0, 60.0),
+        return {
+            **{key: _text(raw, key) for key in REQUIRED},
+            "api_url": _url(raw.get("api_url"), "api_url"),
+            "zone_lookup_url": _url(raw.get("zone_lookup_url"), "zone_lookup_url") or DEFAULT_ZONE_LOOKUP_URL,
+            "start_date": _date(raw.get("start_date")),
+            **{key: _int(raw, key) for key in ("lookback_days", "page_size")},
+            **{key: _float(raw, key) for key in ("threshold_share", "request_timeout")},
+            "max_retries": _int(raw, "max_retries"),
+            "backoff_base_seconds": _float(raw, "backoff_base_seconds"),
+        }
+
+    @property
+    def connection(self) -> Connection:
+        """What the client needs to reach the database (credentials, zone, pacing and retry limits)."""
+        return Connection(
+            username=self.username,
+            secret=self.secret,
+            integration_code=self.integration_code,
+            api_url=self.api_url,
+            zone_lookup_url=self.zone_lookup_url,
+            threshold_share=self.threshold_share,
+            request_timeout=self.request_timeout,
+            max_retries=self.max_retries,
+            backoff_base_seconds=self.backoff_base_seconds,
         )
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(value for value in (self.secret, self.integration_code) if value)
+        return self.connection.secrets()
+
+
+def _limits(key: str) -> tuple[Any, Any, Any]:
+    """A numeric field's default and bounds, as its `Field` declares them (the spec shows the same)."""
+    info = SourceConfig.model_fields[key]
+    low = next(m.ge for m in info.metadata if hasattr(m, "ge"))  # annotated_types.Ge, from `ge=`
+    high = next(m.le for m in info.metadata if hasattr(m, "le"))
+    return info.default, low, high
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
@@ -77,25 +202,19 @@ def _url(value: Any, key: str) -> str | None:
 def _date(value: Any) -> pendulum.DateTime | None:
     if value in (None, ""):
         return None
-    try:
-        parsed = pendulum.parse(str(value), tz="UTC")
-    except (ValueError, pendulum.parsing.exceptions.ParserError) as exc:
-        raise ConfigError(_bad_start_date(value)) from exc
-    if isinstance(parsed, pendulum.DateTime):
-        return parsed.in_timezone("UTC")
-    if isinstance(parsed, pendulum.Date):
-        return pendulum.datetime(parsed.year, parsed.month, parsed.day, tz="UTC")
-    raise ConfigError(_bad_start_date(value))
+    moment = utc_moment(str(value))
+    if moment is None:
+        raise ConfigError(
+            f"config field start_date is not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2025-01-31)"
+        )
+    return moment
 
 
-def _bad_start_date(value: Any) -> str:
-    return f"config field start_date is not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2025-01-31)"
-
-
-def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int) -> int:
+def _int(raw: Mapping[str, Any], key: str) -> int:
+    default, low, high = _limits(key)
     value = raw.get(key)
     if value is None:
-        return default
+        return int(default)
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ConfigError(f"config field {key} must be an integer, got {value!r}")
     try:
@@ -107,10 +226,11 @@ def _int(raw: Mapping[str, Any], key: str, default: int, low: int, high: int) ->
     return number
 
 
-def _float(raw: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
+def _float(raw: Mapping[str, Any], key: str) -> float:
+    default, low, high = _limits(key)
     value = raw.get(key)
     if value is None:
-        return default
+        return float(default)
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:

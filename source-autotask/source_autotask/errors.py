@@ -1,41 +1,16 @@
-"""Errors a user can act on: each names the entity, the query or record, and the cause, never a secret."""
+"""The source's own errors: a bad config, a record that cannot be output.
+
+They subclass the client's `AutotaskError`, so the adapters' one `except AutotaskError` reports them and the
+API's errors alike, as one line that names the field or record and never a secret.
+"""
 
 from __future__ import annotations
 
-
-class AutotaskError(Exception):
-    """Base class for everything this source raises on purpose."""
+from autotask_client.errors import AutotaskError
 
 
 class ConfigError(AutotaskError):
     """The configuration is incomplete or malformed."""
-
-
-class AutotaskApiError(AutotaskError):
-    """Autotask answered with an error (after retries, when the error was transient)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        entity: str | None = None,
-        messages: tuple[str, ...] = (),
-        transient: bool = False,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.entity = entity
-        self.messages = messages
-        self.transient = transient
-
-
-class AuthenticationError(AutotaskApiError):
-    """The username, secret or integration code was refused."""
-
-
-class PermissionDeniedError(AutotaskApiError):
-    """The API user may not read an entity a selected stream needs."""
 
 
 class RecordError(AutotaskError):

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from .client import AutotaskClient
-from .errors import AutotaskApiError
-from .query import F, Query, chunked
+from autotask_client.client import AutotaskClient
+from autotask_client.errors import AutotaskApiError
+from autotask_client.query import F, Query, chunked
 
 LOGGER = logging.getLogger("source_autotask")
 

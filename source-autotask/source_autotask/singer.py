@@ -14,6 +14,13 @@ a bookmark without the `autotask` entry (another tap's or an older shape) likewi
 
 from __future__ import annotations
 
+try:  # first: without the extra, the command says in one line which one to install
+    import singer_sdk  # noqa: F401
+except ModuleNotFoundError as missing:
+    from connector_kit.distribution import missing_extra
+
+    raise missing_extra(missing, "singer_sdk", "source-autotask[singer]") from None
+
 import copy
 import io
 import logging
@@ -22,12 +29,12 @@ from typing import IO, Any
 
 import click
 import simplejson
+from autotask_client.errors import AutotaskError
+from connector_kit.config_files import UnreadableFile, parse_json, read_json
 from singer_sdk import Stream, Tap
 
 from .check import check
 from .config import SourceConfig
-from .errors import AutotaskError
-from .files import UnreadableFile, parse_json, read_json
 from .schemas import load_schema
 from .spec import CONFIG_SCHEMA
 from .state import refusal, shown
@@ -86,7 +93,10 @@ class AutotaskStream(Stream):
 
 
 class TapAutotask(Tap):
+    """Autotask PSA invoices, purchase orders, companies, products and services, with exact money."""
+
     name = "tap-autotask"
+    package_name = "source-autotask"  # the distribution: its version is the plugin's
     config_jsonschema = singer_config_schema()
 
     def session(self) -> SyncSession:

@@ -1,113 +1,48 @@
-"""The configuration JSON schema, shared by the Airbyte spec and the Singer tap's config schema."""
+"""The configuration JSON schema both platforms show, generated from the model that validates it.
+
+Why generated: `SourceConfig` (config.py) is what every run enforces; a hand-written schema beside it
+would drift (a range or default changed in one place only). So the schema is `model_json_schema()`,
+adapted for the platforms:
+- `X | None = None` becomes plain `X`, not required, without a `null` default: the `anyOf [X, null]`
+  pydantic emits would hide a secret from the CDK's log filter, which does not look under `anyOf`, and
+  the Airbyte form shows an empty field for it anyway;
+- `airbyte_secret` and `order` come from each field's `json_schema_extra`; the Singer adapter turns the
+  first into `secret`/`writeOnly` and drops the second (singer.py);
+- unknown keys are allowed (`additionalProperties`), as the model ignores them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .config import DEFAULT_LOOKBACK_DAYS, DEFAULT_PAGE_SIZE, DEFAULT_THRESHOLD_SHARE, DEFAULT_ZONE_LOOKUP_URL
+from .config import SourceConfig
 
-CONFIG_SCHEMA: dict[str, Any] = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "Autotask PSA Source Spec",
-    "type": "object",
-    "required": ["username", "secret", "integration_code"],
-    "additionalProperties": True,
-    "properties": {
-        "username": {
-            "type": "string",
-            "title": "API username",
-            "order": 0,
-            "description": "The email address of the Autotask API-only user.",
-        },
-        "secret": {
-            "type": "string",
-            "title": "API secret",
-            "airbyte_secret": True,
-            "order": 1,
-            "description": "The API user's secret.",
-        },
-        "integration_code": {
-            "type": "string",
-            "title": "API tracking identifier",
-            "airbyte_secret": True,
-            "order": 2,
-            "description": "The API tracking identifier (integration code) chosen for the API user.",
-        },
-        "api_url": {
-            "type": "string",
-            "title": "Zone URL",
-            "order": 3,
-            "description": "Your zone's REST root, e.g. https://webservices5.autotask.net/atservicesrest/ "
-            "(skips the zone lookup). Leave empty to discover it.",
-        },
-        "zone_lookup_url": {
-            "type": "string",
-            "title": "Zone lookup URL",
-            "order": 4,
-            "default": DEFAULT_ZONE_LOOKUP_URL,
-            "description": "Where the zone is discovered; change only for a sandbox.",
-        },
-        "start_date": {
-            "type": "string",
-            "title": "Start date",
-            "order": 5,
-            "format": "date-time",
-            "examples": ["2025-01-01T00:00:00Z"],
-            "description": "Invoices and purchase orders created before this date are not read.",
-        },
-        "lookback_days": {
-            "type": "integer",
-            "title": "Lookback window (days)",
-            "order": 6,
-            "minimum": 0,
-            "maximum": 3650,
-            "default": DEFAULT_LOOKBACK_DAYS,
-            "description": "Invoices and purchase orders whose dates moved in this many days before the last "
-            "sync's cursor are re-read, so payments and voids are picked up.",
-        },
-        "page_size": {
-            "type": "integer",
-            "title": "Page size",
-            "order": 7,
-            "minimum": 1,
-            "maximum": 500,
-            "default": DEFAULT_PAGE_SIZE,
-            "description": "Records per Autotask query page (1 to 500).",
-        },
-        "threshold_share": {
-            "type": "number",
-            "title": "Share of the hourly API threshold",
-            "order": 8,
-            "minimum": 0.01,
-            "maximum": 1,
-            "default": DEFAULT_THRESHOLD_SHARE,
-            "description": "The sync pauses while the whole database is above this share of its hourly "
-            "request threshold (shared by every integration).",
-        },
-        "request_timeout": {
-            "type": "number",
-            "title": "Request timeout (seconds)",
-            "order": 9,
-            "minimum": 1,
-            "maximum": 600,
-            "default": 60,
-        },
-        "max_retries": {
-            "type": "integer",
-            "title": "Retries per request",
-            "order": 10,
-            "minimum": 0,
-            "maximum": 20,
-            "default": 8,
-        },
-        "backoff_base_seconds": {
-            "type": "number",
-            "title": "Backoff base (seconds)",
-            "order": 11,
-            "minimum": 0,
-            "maximum": 60,
-            "default": 1,
-            "description": "First retry waits up to this long; each retry doubles it (jittered).",
-        },
-    },
-}
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
+
+
+def config_schema() -> dict[str, Any]:
+    """The Airbyte `connectionSpecification` (and, adapted by singer.py, the Singer config schema)."""
+    generated = SourceConfig.model_json_schema()
+    return {
+        "$schema": DRAFT_07,
+        "title": generated["title"],
+        "type": "object",
+        "required": list(generated.get("required", [])),
+        "additionalProperties": True,
+        "properties": {name: _plain(prop) for name, prop in generated["properties"].items()},
+    }
+
+
+def _plain(prop: dict[str, Any]) -> dict[str, Any]:
+    """One property without pydantic's optional wrapper: `anyOf [X, null]` is X, a `None` default none."""
+    out = dict(prop)
+    options = out.pop("anyOf", None)
+    if options is not None:
+        (kept,) = [option for option in options if option.get("type") != "null"]
+        out = {**kept, **out}
+    if "default" in out and out["default"] is None:
+        del out["default"]
+    return out
+
+
+CONFIG_SCHEMA: dict[str, Any] = config_schema()

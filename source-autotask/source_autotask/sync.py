@@ -21,35 +21,31 @@ saved cursor after the start (an older version could write one) is not trusted: 
 it had none, from `start_date` (fingerprints still keep unchanged documents from being sent again).
 A saved state of the wrong shape (see `state.py`) is refused with one warning naming the stream and what
 was wrong, and the stream is read as if it had no state.
-Documents are read in id order in batches of up to `DOCUMENT_BATCH`; their lines are fetched in bulk,
-by an id range when the batch's ids are dense (each line page then holds 500 lines) and otherwise by
-`in` lists of 500 ids.
+Documents are read in id order and assembled in batches, their lines fetched in bulk (`batches.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
 import simplejson
+from autotask_client.client import AutotaskClient
+from autotask_client.query import F, Filter, Query, any_of, chunked
 
-from .client import AutotaskClient
+from .batches import DocumentBatches, Held, Record
 from .config import SourceConfig
-from .query import F, Filter, Query, any_of, chunked
-from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order, picklist_label
+from .records.documents import picklist_label
 from .records.project import iso, parse_datetime, project
 from .reference import ReferenceData
 from .state import State, checked_state, refusal
 from .streams.specs import STREAMS, StreamSpec, SyncKind
 
 LOGGER = logging.getLogger("source_autotask")
-DOCUMENT_BATCH = 5000
-DENSE_RATIO = 1.25
 # Dates up to this far past Autotask's clock are taken for a change made during the sync (date-only fields
 # are midnight in the MSP's time zone, up to 14 hours ahead of UTC); further ones for a typing error.
 FUTURE_MARGIN_HOURS = 14
@@ -65,15 +61,13 @@ LABELS = {
 # full streams whose picklist numbers also go out as labels (`productCategory` -> `productCategoryName`)
 PICKLIST_LABELS: dict[str, tuple[str, ...]] = {"products": ("productCategory",)}
 
-Record = dict[str, Any]
-Held = tuple[int, pendulum.DateTime | None]
-
 
 class SyncSession:
     def __init__(self, config: SourceConfig, client: AutotaskClient | None = None) -> None:
         self.config = config
-        self.client = client or AutotaskClient(config)
+        self.client = client or AutotaskClient(config.connection)
         self.reference = ReferenceData(self.client, config.page_size)
+        self.documents = DocumentBatches(self.client, self.reference, config.page_size)
         self.states: dict[str, State] = {}
         self.held_back: dict[str, list[int]] = {}
         self._late_reports: dict[str, int] = {}
@@ -177,9 +171,6 @@ class SyncSession:
 
     # -- full and cursor streams ----------------------------------------------------------------------------
 
-    def _query(self, entity: str, *filters: Filter) -> Query:
-        return Query(entity, tuple(filters), max_records=self.config.page_size)
-
     def _read_full(self, spec: StreamSpec) -> Iterator[Record]:
         if spec.name == "organizational_levels":
             yield from self._read_org_levels()
@@ -250,7 +241,7 @@ class SyncSession:
                 yield raw
 
         def emitted(rows: Iterable[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
-            for record in self._assembled(spec, rows, held):
+            for record in self.documents.assembled(spec.name, rows, held):
                 key = str(record["id"])
                 fingerprint = _fingerprint(record)
                 dates = [parse_datetime(record.get(name)) for name in spec.cursor_fields]
@@ -340,75 +331,6 @@ class SyncSession:
                 count,
                 MAX_LATE_REPORTS,
             )
-
-    def _assembled(
-        self, spec: StreamSpec, rows: Iterable[dict[str, Any]], held: list[Held]
-    ) -> Iterator[Record]:
-        """Documents assembled in batches of `DOCUMENT_BATCH` rows (lines and look-ups fetched in bulk)."""
-        assemble = self._invoice_batch if spec.name == "invoices" else self._purchase_order_batch
-        batch: list[dict[str, Any]] = []
-        for raw in rows:
-            batch.append(raw)
-            if len(batch) >= DOCUMENT_BATCH:
-                yield from assemble(batch, held)
-                batch = []
-        if batch:
-            yield from assemble(batch, held)
-
-    def _children(
-        self, entity: str, parent_field: str, parent_ids: Sequence[int]
-    ) -> dict[int, list[dict[str, Any]]]:
-        """Child rows of many parents in bulk: one id range when the ids are dense, else `in` lists."""
-        grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        if not parent_ids:
-            return grouped
-        ids = sorted(set(parent_ids))
-        wanted = set(ids)
-        span = ids[-1] - ids[0] + 1
-        if len(ids) > 1 and span <= DENSE_RATIO * len(ids):
-            queries = [self._query(entity, F(parent_field).gte(ids[0]), F(parent_field).lte(ids[-1]))]
-        else:
-            queries = [self._query(entity, F(parent_field).in_(chunk)) for chunk in chunked(ids)]
-        for query in queries:
-            for row in self.client.query(query):
-                parent = row.get(parent_field)
-                if parent in wanted:
-                    grouped[int(parent)].append(row)
-        return grouped
-
-    def _invoice_batch(self, batch: list[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
-        ready = []
-        for raw in sorted(batch, key=lambda row: int(row["id"])):
-            if not str(raw.get("invoiceNumber") or "").strip():
-                held.append((int(raw["id"]), parse_datetime(raw.get("createDateTime"))))
-            else:
-                ready.append(raw)
-        if not ready:
-            return
-        lines = self._children("BillingItems", "invoiceID", [int(raw["id"]) for raw in ready])
-        self.reference.prefetch("Companies", (raw.get("companyID") for raw in ready))
-        all_lines = [line for rows in lines.values() for line in rows]
-        for key, entity in CHARGE_ENTITIES:
-            self.reference.prefetch_optional(entity, (line.get(key) for line in all_lines))
-        product_ids = [line.get("productID") for line in all_lines]
-        for key, entity in CHARGE_ENTITIES:
-            for line in all_lines:
-                charge = self.reference.get_cached(entity, line.get(key))
-                if charge is not None:
-                    product_ids.append(charge.get("productID"))
-        self.reference.prefetch_optional("Products", product_ids)
-        for raw in ready:
-            yield assemble_invoice(raw, lines.get(int(raw["id"]), []), self.reference)
-
-    def _purchase_order_batch(self, batch: list[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
-        ready = sorted(batch, key=lambda row: int(row["id"]))
-        items = self._children("PurchaseOrderItems", "orderID", [int(raw["id"]) for raw in ready])
-        self.reference.prefetch("Companies", (raw.get("vendorID") for raw in ready))
-        self.reference.prefetch_optional(
-            "Products", (row.get("productID") for rows in items.values() for row in rows)
-        )
-        for raw in ready:
-            yield assemble_purchase_order(raw, items.get(int(raw["id"]), []), self.reference)
 
 
 @dataclass

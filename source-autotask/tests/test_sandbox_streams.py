@@ -9,10 +9,10 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
+from autotask_client.client import AutotaskClient, parse_json
+from autotask_client.query import F, Query, all_of, any_of
 from source_autotask.check import check
-from source_autotask.client import AutotaskClient, parse_json
 from source_autotask.config import SourceConfig
-from source_autotask.query import F, Query, all_of, any_of
 from source_autotask.schemas import load_schema
 from source_autotask.streams.specs import STREAMS
 from source_autotask.sync import SyncSession
@@ -310,7 +310,7 @@ def test_thread_limit_errors_are_retried(limited_sandbox: Any) -> None:
     config = SourceConfig.from_mapping(sandbox_config(sb, max_retries=15))
     refused: list[dict[str, Any]] = []
     for _ in range(10):
-        results = _hammer(sb, [AutotaskClient(config) for _ in range(8)])
+        results = _hammer(sb, [AutotaskClient(config.connection) for _ in range(8)])
         assert len(results) == 24 and len(set(results)) == 1
         logged = sb.admin("autotask", "requests")
         refused = [r for r in logged if r["status"] == 500 and "BillingItems" in r["path"]]
@@ -322,7 +322,7 @@ def test_thread_limit_errors_are_retried(limited_sandbox: Any) -> None:
 def test_one_client_never_exceeds_three_requests_per_endpoint(limited_sandbox: Any) -> None:
     sb = limited_sandbox
     sb.reset()
-    client = AutotaskClient(SourceConfig.from_mapping(sandbox_config(sb, max_retries=0)))
+    client = AutotaskClient(SourceConfig.from_mapping(sandbox_config(sb, max_retries=0)).connection)
     results = _hammer(sb, [client] * 8)  # eight threads, one client: its slots keep it at 3 in flight
     assert len(results) == 24 and len(set(results)) == 1
     assert not [r for r in sb.admin("autotask", "requests") if r["status"] != 200]

@@ -13,7 +13,6 @@ from typing import Any
 import pendulum
 import pytest
 import requests_mock as rm
-from source_autotask.clock import ServerClock, http_date
 from source_autotask.config import SourceConfig
 from source_autotask.state import checked_state
 from source_autotask.streams.specs import STREAMS
@@ -59,14 +58,7 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-# -- the server's clock ---------------------------------------------------------------------------------
-
-
-def test_http_date_reads_imf_fixdate_and_refuses_garbage() -> None:
-    assert http_date(SERVER_DATE) == SERVER_START
-    assert http_date("Monday, 01-Jun-26 12:00:00 GMT") == SERVER_START  # the obsolete RFC 850 form
-    assert http_date("yesterday") is None
-    assert http_date(None) is None
+# -- the server's clock as the sync uses it (the clock alone: libs/autotask-client/tests) -----------------
 
 
 def test_start_time_is_the_date_of_the_first_response(mock: Any, unit_config: dict[str, Any]) -> None:
@@ -89,15 +81,6 @@ def test_start_time_falls_back_to_the_local_clock_without_a_date_header(unit_con
         before = pendulum.now("UTC")
         started = session(unit_config).client.start_time()
     assert before <= started <= pendulum.now("UTC")
-
-
-def test_server_clock_keeps_the_first_moment_and_the_latest() -> None:
-    clock = ServerClock(now=lambda: pendulum.datetime(2030, 1, 1, tz="UTC"))
-    clock.observe({"Date": "Tue, 02 Jun 2026 08:00:00 GMT"})
-    clock.observe({"Date": SERVER_DATE})
-    clock.observe({})
-    assert clock.started == pendulum.datetime(2026, 6, 2, 8, tz="UTC") and clock.from_server
-    assert clock.latest() == pendulum.datetime(2030, 1, 1, tz="UTC")
 
 
 # -- cursor streams under the server's clock ------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Payments against invoices and credit notes: create (PUT/POST /Payments) and delete (Status DELETED).
 
-Why: payments flow back to Autotask (reverse-payments), so the invoice side effects must be exact:
-AmountPaid/AmountDue, Status PAID and FullyPaidOnDate when AmountDue reaches 0, the invoice's Payments[],
-and UpdatedDateUTC moving so an If-Modified-Since reader sees the change. Deleting a payment re-opens
-the document (AUTHORISED, AmountDue restored, FullyPaidOnDate cleared).
+Why: payments flow back to Autotask (source-xero-payments → destination-autotask-payments), so the
+invoice side effects must be exact: AmountPaid/AmountDue, Status PAID and FullyPaidOnDate when AmountDue
+reaches 0, the invoice's Payments[], and UpdatedDateUTC moving so an If-Modified-Since reader sees the
+change. Deleting a payment re-opens the document (AUTHORISED, AmountDue restored, FullyPaidOnDate
+cleared).
 
 Choices (UNCONFIRMED in the sources):
 - the document is named by Invoice{InvoiceID|InvoiceNumber}, CreditNote{CreditNoteID|CreditNoteNumber}

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sandbox.demo_run import console_script
+from demo.pipe import console_script
 from sandbox.jsonmoney import dumps, loads
 
 REPO = Path(__file__).resolve().parents[3]

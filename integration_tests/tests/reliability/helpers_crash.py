@@ -11,11 +11,13 @@ the platform and the connectors, and that contract is small enough to reproduce 
   destination dies it cancels the source.
 
 Kill triggers (seeded, so a failing point replays):
-- destination: when the sandbox's count of Xero write calls reaches W. The count moves when the sandbox
-  has committed the call, so the kill lands while the destination is waiting for or reading the answer to
-  that batch POST, or assembling the next one: the moment where a writer that trusts only its own memory
-  loses track of documents Xero already holds. Killing it while records are still arriving would prove
-  nothing: the engine writes nothing until a state (or the end of input) asks it to flush.
+- destination: at the W-th Xero write call. The sandbox holds its answer (`/__sandbox/hold`): the batch
+  POST is committed, the destination is waiting for the answer, and it is killed there: the moment where
+  a writer that trusts only its own memory loses track of documents Xero already holds. Why a hold and
+  not a watch of the write counter: killing "soon after the count moves" lands there only on an idle
+  machine; on a busy one the destination had read the answer and written on, or finished, first, so the
+  kill points drifted and a chain of kills ran out of writes. Killing it while records are still arriving
+  would prove nothing: the engine writes nothing until a state (or the end of input) asks it to flush.
 - source: after it emitted its k-th `invoices` record. The invoices stream is checkpointed only at its end,
   so every attempt re-emits all invoices and every k up to that count is reachable in every attempt; on the
   source's death the destination writes what it received, so half-delivered syncs really reach Xero.
@@ -39,13 +41,15 @@ from typing import IO, Any
 
 import requests
 import simplejson
-from sandbox import demo_configs
-from sandbox.demo_run import console_script
+from demo import configs as demo_configs
+from demo.pipe import console_script
 from sandbox.launcher import RunningSandbox
 
 WRITE_METHODS = ("POST", "PUT")
-POLL_SECONDS = 0.02  # a 50-invoice POST takes longer than this on the sandbox
+WRITE_PATHS = "/api.xro"
 ATTEMPT_TIMEOUT = 900.0
+HOLD_SECONDS = 120.0  # how long the sandbox keeps a held answer if the harness never releases it
+WAIT_SECONDS = 5.0  # one long poll of the hold; the watcher asks again until the attempt ends
 
 
 def loads(text: str | bytes) -> Any:
@@ -57,41 +61,62 @@ def xero_writes(stats: dict[str, Any]) -> int:
     return sum(
         int(c["count"])
         for c in stats["calls"]
-        if c["method"] in WRITE_METHODS and str(c["path"]).startswith("/api.xro")
+        if c["method"] in WRITE_METHODS and str(c["path"]).startswith(WRITE_PATHS)
     )
 
 
 class WriteWatcher:
-    """Polls the Xero emulator's counters and calls `fire` once its write count reaches `target`."""
+    """Calls `fire` while the Xero emulator holds the answer to write call number `target` (counted since
+    its last reset), then lets the answer go: the kill lands mid-POST however busy the machine is.
+
+    Made before the attempt's processes start (the hold is armed here, so no write can slip past it) and
+    entered once they run."""
 
     def __init__(self, sandbox: RunningSandbox, target: int, fire: Callable[[], None]) -> None:
-        self.url = f"{sandbox.xero_root}/__sandbox/stats"
+        self.sandbox = sandbox
+        self.url = f"{sandbox.xero_root}/__sandbox/hold"
         self.target = target
         self.fire = fire
         self.fired_at: int | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._written = xero_writes(sandbox.admin("xero", "stats"))
+        if self._written < target:
+            rule = {
+                "after": target - self._written,
+                "methods": list(WRITE_METHODS),
+                "path_prefix": WRITE_PATHS,
+                "max_seconds": HOLD_SECONDS,
+            }
+            sandbox.admin("xero", "hold", rule)
 
     def __enter__(self) -> WriteWatcher:
-        self._thread.start()
+        if self._written >= self.target:  # already there (nothing writes between attempts): kill at once
+            self.fire()
+            self.fired_at = self._written
+        else:
+            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout=WAIT_SECONDS + 30)
+        self.sandbox.admin("xero", "hold", {"release": True})  # unfired: disarm it for the next attempt
 
     def _run(self) -> None:
         with requests.Session() as http:
             while not self._stop.is_set():
                 try:
-                    count = xero_writes(http.get(self.url, timeout=30).json())
+                    status = http.get(self.url, params={"wait": WAIT_SECONDS}, timeout=WAIT_SECONDS + 30)
+                    holding = bool(status.json().get("holding"))
                 except requests.RequestException:
-                    count = -1  # a busy sandbox: ask again rather than lose the kill point
-                if count >= self.target:
-                    self.fire()
-                    self.fired_at = count
+                    continue  # a busy sandbox: ask again rather than lose the kill point
+                if holding:
+                    self.fire()  # SIGKILL before the answer goes out: the victim never reads it
+                    self.fired_at = self.target
+                    http.post(self.url, json={"release": True}, timeout=30)
                     return
-                self._stop.wait(POLL_SECONDS)
 
 
 def _write_private(path: Path, value: Any) -> None:
@@ -181,6 +206,10 @@ class AirbytePlatform:
         started = time.monotonic()
         result = Attempt()
         source_cmd, destination_cmd = self._commands()
+        watcher: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if kill is not None and kill.target == "destination":
+            result.kill_at = f"{kill.value} Xero writes"
+            watcher = WriteWatcher(self.sandbox, kill.value, lambda: sigkill("destination"))
         source = subprocess.Popen(
             source_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.workdir
         )
@@ -218,10 +247,6 @@ class AirbytePlatform:
         for thread in threads:
             thread.daemon = True
             thread.start()
-        watcher: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-        if kill is not None and kill.target == "destination":
-            result.kill_at = f"{kill.value} Xero writes"
-            watcher = WriteWatcher(self.sandbox, kill.value, lambda: sigkill("destination"))
         with watcher:
             self._read_destination(destination.stdout, result)
             deadline = started + timeout
@@ -384,6 +409,10 @@ class MeltanoJob:
         minutes (Meltano's heartbeat window), and an operator rerunning at once must say it is stale."""
         started = time.monotonic()
         result = MeltanoAttempt()
+        watcher: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        if kill_at_writes is not None:
+            result.kill_at = f"{kill_at_writes} Xero writes"
+            watcher = WriteWatcher(self.sandbox, kill_at_writes, lambda: sigkill())
         process = subprocess.Popen(
             [str(self.exe), "run", "--force", MELTANO_JOB],
             cwd=self.repo,
@@ -398,10 +427,6 @@ class MeltanoJob:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
 
-        watcher: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
-        if kill_at_writes is not None:
-            result.kill_at = f"{kill_at_writes} Xero writes"
-            watcher = WriteWatcher(self.sandbox, kill_at_writes, sigkill)
         with watcher:
             try:
                 out, _ = process.communicate(timeout=timeout)

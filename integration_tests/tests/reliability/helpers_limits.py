@@ -24,12 +24,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from destination_xero.scopes import XERO_AUTH_SCOPES
+from demo import configs as demo_configs
+from demo import payments as demo_payments
+from demo.pipe import console_script
 from reliability.helpers_sync import DemoConfigs, XeroDoc
-from sandbox import demo_configs, demo_payments
-from sandbox.demo_run import console_script
 from sandbox.jsonmoney import loads
 from sandbox.launcher import RunningSandbox
+from xero_client.scopes import XERO_AUTH_SCOPES
 
 REPO = Path(__file__).resolve().parents[3]
 CALLBACK = "http://127.0.0.1:9/callback"
@@ -370,12 +371,14 @@ class ClockTicker:
     """Moves the sandbox clock on while a sync runs, so a sync of seconds spans many token lifetimes (the
     connectors' own clocks do not move: the sandbox is the one that says a token expired).
 
-    `per_call` seconds after every Xero call make the span independent of how fast the machine is (a quick
-    machine finishes in fewer wall ticks); `step` seconds every `every` wall seconds also move time on while
-    a connector waits. `advanced` is the clock's whole movement while ticking."""
+    `per_call` seconds after every Xero call make the span a function of the calls made, not of how fast
+    the machine is. `step` seconds every `every` wall seconds (default none) also move time on while a
+    connector waits, but tie Xero time to wall time: on a busy machine a connector stalled between a
+    refresh and its next call finds a token that expired meanwhile, so scenarios about token lifetimes
+    leave it at 0. `advanced` is the clock's whole movement while ticking."""
 
     running: RunningSandbox
-    step: float
+    step: float = 0.0
     per_call: float = 0.0
     every: float = 0.5
     advanced: float = 0.0
@@ -394,13 +397,15 @@ class ClockTicker:
     @contextmanager
     def ticking(self) -> Iterator[ClockTicker]:
         start = self._offset(self.per_call)
-        thread = threading.Thread(target=self._loop, daemon=True)
-        thread.start()
+        thread = threading.Thread(target=self._loop, daemon=True) if self.step else None
+        if thread is not None:
+            thread.start()
         try:
             yield self
         finally:
             self._stop.set()
-            thread.join(timeout=10)
+            if thread is not None:
+                thread.join(timeout=10)
             self.advanced = self._offset(0.0) - start
 
 

@@ -33,11 +33,11 @@ from typing import Any
 import pendulum
 import requests
 import yaml
+from demo import configs as demo_configs
+from demo.pipe import console_script, json_tail
 from reliability.helpers_crash import AirbytePlatform, Attempt, _write_private, loads, xero_writes
 from reliability.helpers_limits import auditor_store, auditor_token, autotask_session
 from reliability.helpers_sync import _get_all
-from sandbox import demo_configs
-from sandbox.demo_run import console_script, json_tail
 from sandbox.jsonmoney import dumps
 from sandbox.launcher import RunningSandbox
 

@@ -3,8 +3,8 @@
 Why a shared module: any scenario that runs the whole job needs the same three things, and a second copy
 of any of them would drift from the first:
 - the connectors' CLIs as real subprocess pipes (`source-autotask read | destination-xero write` and the
-  payments pair), configured exactly like `make demo` (sandbox.demo_configs: the committed demo mapping,
-  one shared Xero token store) and run by `sandbox.demo_run.run_pipe`;
+  payments pair), configured exactly like `make demo` (demo.configs: the committed demo mapping,
+  one shared Xero token store) and run by `demo.pipe.run_pipe`;
 - whether an attempt failed the way a platform would rerun it (a non-zero exit that is not only the
   documented "done, with rejections", or a document rejected because Xero stayed unreachable);
 - snapshots over plain HTTP of every document in every Xero organisation and of every Autotask invoice's
@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sandbox import demo_configs, demo_payments
-from sandbox.demo_configs import DemoConfigs
-from sandbox.demo_run import PipeResult, console_script, run_pipe
+from demo import configs as demo_configs
+from demo import payments as demo_payments
+from demo.configs import DemoConfigs
+from demo.pipe import PipeResult, console_script, run_pipe
 from sandbox.jsonmoney import loads
 from sandbox.launcher import RunningSandbox
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo import configs as demo_configs
 from reliability.helpers_bad_input import (
     AU,
     BASE_ID,
@@ -45,7 +46,6 @@ from reliability.helpers_bad_input import (
     write_json,
 )
 from reliability.helpers_sync import autotask_invoices, faults_injected
-from sandbox import demo_configs
 from sandbox.jsonmoney import loads
 from sandbox.launcher import RunningSandbox
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo import meltano_env
 from reliability.helpers_crash import AirbytePlatform, Attempt, Kill, MeltanoJob, leaked, xero_writes
 from reliability.helpers_sync import XeroDoc, compare, duplicate_keys, xero_documents
-from sandbox import meltano_env
 from sandbox.launcher import RunningSandbox, running_sandbox
 
 AREA = "Crashes"

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from demo.pipe import PipeResult
 from reliability import helpers_sync as sync
-from sandbox.demo_run import PipeResult
 from sandbox.launcher import RunningSandbox, running_sandbox
 
 pytestmark = pytest.mark.timeout(3600)

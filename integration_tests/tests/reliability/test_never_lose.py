@@ -24,10 +24,10 @@ from typing import Any
 
 import pendulum
 import pytest
+from demo import meltano_env
 from reliability import helpers_never_lose as nl
 from reliability.helpers_crash import MeltanoJob
 from reliability.helpers_never_lose import AREA, AU_ORG, DAY, SCHEDULE_SECONDS, UK_ORG, Connection, Run
-from sandbox import meltano_env
 from sandbox.jsonmoney import loads
 from sandbox.launcher import RunningSandbox, running_sandbox
 

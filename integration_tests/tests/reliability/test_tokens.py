@@ -85,20 +85,21 @@ def concurrent(
     sandbox_60s: RunningSandbox, tmp_path_factory: pytest.TempPathFactory, reliability: Any
 ) -> dict[str, Any]:
     """The forward sync and the payments sync at the same time, sharing one token store, while the sandbox
-    clock runs `step` s per half second and `per_call` s per Xero call: the run spans dozens of 60 s token
-    lifetimes however fast the machine is."""
+    clock moves `per_call` s on after every Xero call: the run spans dozens of 60 s token lifetimes however
+    fast or busy the machine is. Why no wall-clock ticks: they made a token's life a second of wall time,
+    so a connector stalled on a loaded machine between a refresh and its next call met a second 401 and
+    took the organisation for disconnected; counted in calls, a fresh token outlives its first use."""
     running = sandbox_60s
     running.reset()
     workdir = tmp_path_factory.mktemp("tokens-concurrent")
     configs = write_configs(running, workdir)
-    step = reliability.pick(ci=30.0, full=45.0)
     per_call = reliability.pick(ci=8.0, full=8.0)
     results: dict[str, Piped] = {}
     jobs = [
         threading.Thread(target=lambda: results.__setitem__("forward", forward(configs))),
         threading.Thread(target=lambda: results.__setitem__("payments", payments(configs))),
     ]
-    ticker = ClockTicker(running, step=step, per_call=per_call)
+    ticker = ClockTicker(running, per_call=per_call)
     with ticker.ticking():
         for job in jobs:
             job.start()

@@ -11,7 +11,8 @@ started in the session:
 - scanned after each test: the captured stdout/stderr/log sections of its report, the stdout and stderr of
   every subprocess it ran with `communicate()` (so `subprocess.run(capture_output=True)` too), every file
   under its `tmp_path`, and files under the repository's `output/` written while it ran; at the end of the
-  session every file under the session's base temp directory (module-scoped folders included);
+  session every file under the session's base temp directory (module-scoped folders included); under
+  xdist each worker scans its own and sends its findings to the controller, which fails the run for them;
 - each secret is looked for raw, URL-encoded and inside a Basic authorization header.
 A secret is allowed only where a test or the platform put it on purpose, decided by content rather than by
 file name: as the value of a credential field (`secret`, `client_secret`, `refresh_token`,
@@ -32,7 +33,7 @@ import subprocess
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -307,38 +308,88 @@ def _learn_audit_files(paths: Iterable[Path]) -> None:
                 BOOK.add(secret, f"secret listed in {path.name}")
 
 
-def _reliability_board(config: pytest.Config) -> Any:
-    for plugin in config.pluginmanager.get_plugins():
-        board = getattr(plugin, "_BOARD", None)
-        if board is not None and hasattr(board, "row"):
-            return board
-    return None
+@dataclass
+class _Totals:
+    """What the end-of-session report needs; under xdist each worker sends its own, the controller adds."""
+
+    sandboxes: int = 0
+    forms: int = 0
+    reliability_outputs: int = 0
+    reliability_leaks: int = 0
+    final: list[Finding] = field(default_factory=list)
+
+
+_TOTALS = _Totals()
+_WORKER_KEY = "secret_scan"
+
+
+def _final_scan(session: pytest.Session) -> list[Finding]:
+    """Every file under this process's base temp directory (module-scoped folders included)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    final: list[Finding] = []
+    if factory is None:
+        return final
+    try:
+        base = factory.getbasetemp()
+    except (OSError, ValueError):
+        return final
+    if base.exists():
+        paths = list(walk(base))
+        _learn_audit_files(paths)
+        for path in paths:
+            final += scan_file(path)  # rescan: audit files may have taught new secrets
+        BOOK.outputs += len([p for p in paths if p not in _SCANNED])
+    return final
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    factory = getattr(session.config, "_tmp_path_factory", None)
-    final: list[Finding] = []
-    if factory is not None:
-        try:
-            base = factory.getbasetemp()
-        except (OSError, ValueError):
-            base = None
-        if base is not None and base.exists():
-            paths = list(walk(base))
-            _learn_audit_files(paths)
-            for path in paths:
-                final += scan_file(path)  # rescan: audit files may have taught new secrets
-            BOOK.outputs += len([p for p in paths if p not in _SCANNED])
+    if session.config.pluginmanager.has_plugin("dsession"):
+        # xdist's controller: it ran no test, and each worker scanned its own base temp directory
+        _report(session)
+        return
+    final = _final_scan(session)
     BOOK.findings += final
-    board = _reliability_board(session.config)
-    if board is not None and BOOK.reliability_outputs:
-        leaks = BOOK.reliability_findings + len(final)
-        board.row(
+    mine = _Totals(
+        BOOK.sandboxes, len(BOOK.forms), BOOK.reliability_outputs, BOOK.reliability_findings, final
+    )
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        # An xdist worker: its exit status and terminal summary are not the run's; the controller's are.
+        workeroutput[_WORKER_KEY] = {**asdict(mine), "final": [asdict(f) for f in final]}
+        return
+    _add(mine)
+    _report(session)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: a worker finished; add what its scan found to the run's totals."""
+    raw = (getattr(node, "workeroutput", None) or {}).get(_WORKER_KEY)
+    if raw:
+        _add(_Totals(**{**raw, "final": [Finding(**f) for f in raw["final"]]}))
+
+
+def _add(totals: _Totals) -> None:
+    _TOTALS.sandboxes += totals.sandboxes
+    _TOTALS.forms += totals.forms
+    _TOTALS.reliability_outputs += totals.reliability_outputs
+    _TOTALS.reliability_leaks += totals.reliability_leaks
+    _TOTALS.final += totals.final
+
+
+def _report(session: pytest.Session) -> None:
+    """The Secrets row of the reliability table, and a failed run for secrets left in files."""
+    from sandbox_testkit.scoreboard import BOARD
+
+    final = _TOTALS.final
+    if _TOTALS.reliability_outputs:
+        leaks = _TOTALS.reliability_leaks + len(final)
+        BOARD.row(
             "Secrets",
             "every output of the reliability suite scanned for every sandbox secret",
             measured=(
-                f"{BOOK.reliability_outputs} outputs scanned across the reliability suite "
-                f"({BOOK.sandboxes} sandboxes, {len(BOOK.forms)} secret forms): {leaks} secrets"
+                f"{_TOTALS.reliability_outputs} outputs scanned across the reliability suite "
+                f"({_TOTALS.sandboxes} sandboxes, {_TOTALS.forms} secret forms): {leaks} secrets"
             ),
             target="0 occurrences",
             met=leaks == 0,

@@ -1,0 +1,122 @@
+"""Intake, field by field: how one raw record's values are read, whatever shape the source gave them.
+
+Why apart from records.py: the tolerance rules are one concern, shared by every record kind, and the
+place to look when a value "arrives but is not read":
+- field names match case-insensitively and through a few aliases (`billingItems` / `lines` / `items`);
+- an empty string counts as missing;
+- numbers may arrive as strings, ints or floats (PyAirbyte caches stringify numbers); floats go through
+  `str()` so 0.1 stays 0.1, and a non-finite or non-numeric value is refused, naming the field;
+- dates may be ISO strings with or without time/zone: the calendar date is kept;
+- a picklist field may carry its number, its label, or both (`billingItemType` + `billingItemTypeLabel`).
+records.py says which fields make each record; this module only says how a field is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pendulum
+
+
+class RecordError(ValueError):
+    """A record cannot be used; the message names the field."""
+
+
+class Fields:
+    """Case-insensitive, alias-aware view over one raw record."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self._map = {str(k).lower(): v for k, v in raw.items()}
+
+    def get(self, *names: str) -> Any:
+        for name in names:
+            value = self._map.get(name.lower())
+            if value is not None and value != "":
+                return value
+        return None
+
+    def sub(self, *names: str) -> Fields | None:
+        value = self.get(*names)
+        return Fields(value) if isinstance(value, Mapping) else None
+
+    def list(self, *names: str) -> list[Any]:
+        value = self.get(*names)
+        return list(value) if isinstance(value, list | tuple) else []
+
+    def text(self, *names: str) -> str | None:
+        value = self.get(*names)
+        return None if value is None else str(value).strip() or None
+
+    def decimal(self, *names: str, required: bool = False) -> Decimal | None:
+        value = self.get(*names)
+        if value is None:
+            if required:
+                raise RecordError(f"{names[0]} is missing")
+            return None
+        return to_decimal(value, names[0])
+
+    def integer(self, *names: str, required: bool = False) -> int | None:
+        value = self.decimal(*names, required=required)
+        if value is None:
+            return None
+        if value != value.to_integral_value():
+            raise RecordError(f"{names[0]} is not an integer: {value}")
+        return int(value)
+
+    def boolean(self, *names: str) -> bool:
+        value = self.get(*names)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int | float | Decimal):
+            return value != 0
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes", "y")
+        return False
+
+    def date(self, *names: str) -> pendulum.Date | None:
+        value = self.get(*names)
+        return None if value is None else to_date(value, names[0])
+
+    def label(self, name: str) -> str | None:
+        """A picklist's label: `<name>Label`/`<name>Name` when the source resolved it, else the raw value."""
+        return self.text(f"{name}Label", f"{name}Name", f"{name}_label", name)
+
+
+def to_decimal(value: Any, name: str = "value") -> Decimal:
+    if isinstance(value, bool):
+        raise RecordError(f"{name} is not a number: {value!r}")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace(",", ""))
+        except InvalidOperation:
+            raise RecordError(f"{name} is not a number: {value!r}") from None
+        if not result.is_finite():
+            raise RecordError(f"{name} is not a finite number: {value!r}")
+        return result
+    raise RecordError(f"{name} is not a number: {value!r}")
+
+
+def to_date(value: Any, name: str = "date") -> pendulum.Date:
+    """Autotask date-only fields are stored at midnight with no TZ conversion: keep the calendar date."""
+    text = str(value).strip()
+    try:
+        if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+            return pendulum.Date(int(text[0:4]), int(text[5:7]), int(text[8:10]))
+        parsed = pendulum.parse(text)
+    except (ValueError, TypeError, OverflowError, pendulum.parsing.exceptions.ParserError):
+        raise RecordError(f"{name} is not a date: {value!r}") from None
+    if isinstance(parsed, pendulum.DateTime):
+        return parsed.date()
+    if isinstance(parsed, pendulum.Date):
+        return parsed
+    raise RecordError(f"{name} is not a date: {value!r}")

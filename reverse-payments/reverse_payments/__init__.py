@@ -1,1 +1,0 @@
-"""reverse-payments: Xero payments back into Autotask `paidDate` (core + Airbyte/Singer adapters)."""
