@@ -19,8 +19,8 @@ XDIST := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 help:
 	@echo "make demo   - start the sandbox and run the main job on it"
 	@echo "make test   - lint, then the whole test suite in parallel (what CI runs; TEST_WORKERS=3)"
-	@echo "make check  - the quick loop: ruff, then the unit and contract tests (no Meltano, PyAirbyte,"
-	@echo "              demo, bench, wheels or reliability runs: those are marked platform)"
+	@echo "make check  - the quick loop (< 3 min): ruff, then the unit and contract tests; leaves out the"
+	@echo "              tests marked slow (Meltano, PyAirbyte, demo, bench, wheels, reliability, CLI syncs)"
 	@echo "make lint   - ruff, import contracts (.importlinter), module sizes (tools/check_layout.py), mypy"
 	@echo "make reliability - the full reliability suite (faults, crashes, tokens, limits, bad input); prints the table"
 	@echo "make bench - the benchmark (API calls against the vendor-limit floor, wall time, memory)"
@@ -47,7 +47,7 @@ test: sync lint
 check: sync
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run pytest $(XDIST) -m "not platform" $(PYTEST_ARGS)
+	$(UV) run pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 demo: sync
 	$(UV) run python -m demo $(DEMO_ARGS)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 _OWN = pytest.StashKey[tuple[Path, str | None]]()
+_SYSTEM_TMPDIR = "AUTOTASK_XERO_SYSTEM_TMPDIR"  # the temporary directory before any of ours
 
 
 @pytest.hookimpl(trylast=True)  # after pytest's tmpdir plugin has made its factory
@@ -30,7 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if factory is not None:
         factory.getbasetemp()  # decided under the real temporary directory, before TMPDIR moves
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    own = Path(tempfile.mkdtemp(prefix=f"autotask-xero-tests-{worker}-"))
+    # Beside, not inside, the controller's own directory (its TMPDIR is what a worker inherits), and short:
+    # a Unix socket path (Chromium's, for one) must fit in 107 bytes.
+    parent = os.environ.setdefault(_SYSTEM_TMPDIR, tempfile.gettempdir())
+    own = Path(tempfile.mkdtemp(prefix=f"atx-{worker}-", dir=parent))
     config.stash[_OWN] = (own, os.environ.get("TMPDIR"))
     os.environ["TMPDIR"] = str(own)
     tempfile.tempdir = None  # this process's own tempfile calls follow too
