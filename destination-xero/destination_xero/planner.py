@@ -13,6 +13,9 @@ pulled back to DRAFT by a rerun. A voided Autotask invoice becomes DELETED (DRAF
 An issued document (AUTHORISED, PAID, BILLED) keeps its CurrencyRate unless `update_issued_rates`; every
 update lists the fields it overwrites in Xero; every not_changeable reason says what the admin must do.
 An invoice Xero holds under another number (found by its link to Autotask) is reported, never created twice.
+A document a person DELETED in Xero is never recreated by a sync; only an explicit re-sync
+(`recreate_deleted`: `autotask-xero resync`) enters an invoice or credit note again (Xero lets a deleted
+document's number be used again). VOIDED ones stay not_changeable: voiding is booked in Xero's ledger.
 """
 
 from __future__ import annotations
@@ -66,6 +69,16 @@ class Decision:
     # the fields an update replaces in Xero: the planner cannot tell a change in Autotask from an edit a
     # person made in Xero (no local state), so every field it rewrites on an existing document is listed
     overwrites: list[str] = field(default_factory=list)
+    # a create that enters again a document a person deleted in Xero (explicit re-sync only): its XeroID
+    replaces: str | None = None
+
+    @property
+    def write_key(self) -> str:
+        """What names this write in its call's Idempotency-Key. A recreate names the deleted document too:
+        the same invoice entered again after a second deletion is another write, not a replay of the first
+        (whose stored answer would report a document that is deleted)."""
+        base = f"{self.action}:{self.key}"
+        return f"{base}:replaces:{self.replaces}" if self.replaces else base
 
     @property
     def counters(self) -> tuple[str, ...]:
@@ -91,6 +104,8 @@ class Decision:
             result["xero_messages"] = self.messages
         if self.existing_id:
             result["xero_id"] = self.existing_id
+        if self.replaces:
+            result["replaces_xero_id"] = self.replaces
         if self.payload is not None:
             result["payload"] = self.payload
         if self.document is not None and self.document.rounding:
@@ -181,6 +196,9 @@ def _decision(action: str, document: Document, existing_id: str | None = None, *
 # approval") have posted nothing and cannot be sent to the customer yet, so they follow Autotask, exchange
 # rate included.
 ISSUED = frozenset({"AUTHORISED", "PAID", "BILLED"})
+# What an explicit re-sync may enter again once deleted: Xero lets a deleted invoice's or credit note's
+# number be used again, not a purchase order's.
+RECREATABLE = frozenset({"invoice", "credit_note"})
 
 
 def _void_target(document: Document, status: str) -> str:
@@ -216,11 +234,16 @@ def _release(status: str) -> tuple[str, str]:
 
 
 def _gone_reason(document: Document, status: str) -> str:
-    """Xero voided or deleted a document Autotask still has: say how to make the two agree."""
+    """Xero voided or deleted a document Autotask still has: say how to make the two agree. A deleted
+    invoice or credit note can be sent again on request (`autotask-xero resync`, named by Autotask id so
+    that it works under any numbering); a voided one only entered again by hand."""
     undone = "voiding" if status == "VOIDED" else "deleting"
+    again = "enter it again in Xero by hand (Xero cannot restore it)"
+    if status == "DELETED" and document.kind in RECREATABLE and document.source_id is not None:
+        again = f"send it again with `autotask-xero resync id:{document.source_id}`"
     return (
         f"{status} in Xero, so it is not recreated: {_undo(document)} it in Autotask too, or, if {undone} "
-        "it in Xero was a mistake, enter it again in Xero by hand (Xero cannot restore it)"
+        f"it in Xero was a mistake, {again}"
     )
 
 
@@ -249,12 +272,15 @@ def _overwrite_reason(overwrites: Sequence[str]) -> str:
     return f"updates {', '.join(overwrites)} in Xero (overwrites any change made there)"
 
 
-def decide(document: Document, existing: Mapping[str, Any] | None) -> Decision:
+def decide(
+    document: Document, existing: Mapping[str, Any] | None, recreate_deleted: bool = False
+) -> Decision:
     """The action for one document given what Xero holds under its key (None: nothing).
 
     An update names in `overwrites` the fields whose Xero value it replaces (Status excluded: it only
     moves forward). An issued document keeps Xero's CurrencyRate (`_keeps_issued_rate`). Every
-    not_changeable reason ends with what the admin must do for the next run to agree."""
+    not_changeable reason ends with what the admin must do for the next run to agree. `recreate_deleted`
+    (an explicit re-sync, never a scheduled run) creates again an invoice or credit note deleted in Xero."""
     id_field = ID_FIELD[document.kind]
     if existing is None:
         if document.void:
@@ -265,6 +291,18 @@ def decide(document: Document, existing: Mapping[str, Any] | None) -> Decision:
     if status in ("VOIDED", "DELETED"):
         if document.void:
             return _decision("unchanged", document, xero_id)
+        if status == "DELETED" and recreate_deleted and document.kind in RECREATABLE:
+            return Decision(
+                "create",
+                document.kind,
+                document.tenant_id,
+                document.key,
+                document.source_id,
+                reason="deleted in Xero; entered again as Autotask has it (re-sync on request)",
+                payload=document.payload,
+                document=document,
+                replaces=xero_id,
+            )
         return _decision("not_changeable", document, xero_id, reason=_gone_reason(document, status))
     locked = status in ("PAID", "BILLED") or (status == "AUTHORISED" and has_money_applied(existing))
     if document.void:
@@ -314,17 +352,22 @@ def identity_mismatch(document: Document, record: Mapping[str, Any]) -> Decision
 
 
 def plan(
-    client: XeroClient, tenant_id: str, documents: Sequence[Document], link_prefix: str
+    client: XeroClient,
+    tenant_id: str,
+    documents: Sequence[Document],
+    link_prefix: str,
+    recreate_deleted: bool = False,
 ) -> list[Decision]:
     """One decision per document, in their order, from the fewest reads: the documents' own keys first;
     only those not found there and carrying a link to Autotask are looked up by that link (`link_prefix`
-    is every link up to the Autotask id), so an unchanged rerun never asks."""
+    is every link up to the Autotask id), so an unchanged rerun never asks. `recreate_deleted`: see
+    `decide`."""
     existing = lookup_existing(client, tenant_id, documents)
     unmatched = [doc for doc in documents if f"{doc.kind}:{doc.key}" not in existing and doc.identity]
     moved = lookup_by_identity(client, tenant_id, unmatched, link_prefix) if unmatched else {}
     return [
         identity_mismatch(doc, moved[doc.identity])
         if doc.identity in moved
-        else decide(doc, existing.get(f"{doc.kind}:{doc.key}"))
+        else decide(doc, existing.get(f"{doc.kind}:{doc.key}"), recreate_deleted)
         for doc in documents
     ]

@@ -122,9 +122,7 @@ class Poster:
         for batch in batches(decisions):
             payloads = [d.payload or {} for d in batch]
             unitdp4 = any(needs_unitdp4(d) for d in batch)
-            results = self.post(
-                tenant_id, collection, payloads, [f"{d.action}:{d.key}" for d in batch], unitdp4
-            )
+            results = self.post(tenant_id, collection, payloads, [d.write_key for d in batch], unitdp4)
             id_field = ID_FIELD[batch[0].kind]
             for decision, (ok, element, messages) in zip(batch, results, strict=True):
                 pending.pop(id(decision.document), None)

@@ -6,17 +6,23 @@ range when the batch's ids are dense (each line page then holds 500 lines) and o
 500 ids, and the companies, charges and products the lines name are prefetched once per batch.
 An invoice without a number yet (Autotask has not finished it) is held back, not emitted: `held` collects
 its id and creation time, so the sync can keep its cursor from passing it.
+
+`named_invoices` reads given invoices (by number or id, however old: `autotask-xero resync`) the same way:
+one query for all of them (numbers and ids OR-ed, 500 of each per query), then the same batch assembly, so
+the records are exactly those a sync emits.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 import pendulum
 from autotask_client.client import AutotaskClient
-from autotask_client.query import F, Filter, Query, chunked
+from autotask_client.query import MAX_IN_VALUES, F, Filter, Query, any_of, chunked
 
 from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order
 from .records.project import parse_datetime
@@ -27,6 +33,16 @@ DENSE_RATIO = 1.25
 
 Record = dict[str, Any]
 Held = tuple[int, pendulum.DateTime | None]
+
+
+@dataclass
+class NamedInvoices:
+    """What a read of named invoices found: the records, the ones Autotask has not finished, the unknown."""
+
+    records: list[Record] = field(default_factory=list)
+    held: list[int] = field(default_factory=list)  # found, but no number yet: not emitted (as in a sync)
+    unknown_numbers: list[str] = field(default_factory=list)
+    unknown_ids: list[int] = field(default_factory=list)
 
 
 class DocumentBatches:
@@ -48,6 +64,35 @@ class DocumentBatches:
                 batch = []
         if batch:
             yield from assemble(batch, held)
+
+    def named_invoices(self, numbers: Sequence[str], ids: Sequence[int]) -> NamedInvoices:
+        """The invoices of these numbers and ids, assembled as a sync emits them.
+
+        Numbers compare as Autotask compares them, case-insensitively (its SQL collation); an id or number
+        asked twice, or an invoice named both ways, is read and emitted once."""
+        wanted_numbers = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+        wanted_ids = sorted(set(ids))
+        rows: dict[int, dict[str, Any]] = {}
+        number_chunks = [
+            wanted_numbers[i : i + MAX_IN_VALUES] for i in range(0, len(wanted_numbers), MAX_IN_VALUES)
+        ]
+        for number_chunk, id_chunk in zip_longest(number_chunks, chunked(wanted_ids)):
+            conditions: list[Filter] = []
+            if number_chunk:
+                conditions.append(F("invoiceNumber").in_(number_chunk))
+            if id_chunk:
+                conditions.append(F("id").in_(id_chunk))
+            group = conditions[0] if len(conditions) == 1 else any_of(*conditions)
+            for raw in self.client.query(self._query("Invoices", group)):
+                rows[int(raw["id"])] = raw
+        found = NamedInvoices()
+        held: list[Held] = []
+        found.records = list(self.assembled("invoices", [rows[key] for key in sorted(rows)], held))
+        found.held = [key for key, _ in held]
+        numbers_found = {str(raw.get("invoiceNumber") or "").strip().casefold() for raw in rows.values()}
+        found.unknown_numbers = [n for n in wanted_numbers if n.casefold() not in numbers_found]
+        found.unknown_ids = [i for i in wanted_ids if i not in rows]
+        return found
 
     def _query(self, entity: str, *filters: Filter) -> Query:
         return Query(entity, tuple(filters), max_records=self.page_size)

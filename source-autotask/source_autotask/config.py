@@ -6,6 +6,11 @@ cannot drift from what is accepted. The messages are the source's own, one line 
 to write (`config field page_size must be between 1 and 500, got 900`), not pydantic's: the raw mapping is
 read by `_read` before pydantic sees it, with the ranges and defaults taken from the fields below.
 
+`start_date` is a date (`2025-01-31`, or an ISO date-time) or a span back from today (`90 days`, `12 weeks`,
+`6 months`, `1 year`: `RelativeStart`), for a first back-fill that stays "the last 90 days" whenever the
+connection is set up. A date lands in `start_date`; a span in `start_span` (hidden from the spec: the form
+shows the one `start_date` field), resolved by `start_from` against Autotask's clock when a read begins.
+
 The secret and the integration code are kept out of `repr` so that a logged or raised config never shows
 them. The client takes only the `connection` part (`autotask_client.settings.Connection`), so the library
 never depends on this source's config.
@@ -13,7 +18,9 @@ never depends on this source's config.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import pendulum
@@ -27,6 +34,7 @@ from autotask_client.settings import (
 )
 from connector_kit.dates import utc_moment
 from pydantic import BaseModel, ConfigDict, Field, InstanceOf, WithJsonSchema, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .errors import ConfigError
 
@@ -34,10 +42,58 @@ DEFAULT_LOOKBACK_DAYS = 14
 DEFAULT_PAGE_SIZE = 500
 REQUIRED = ("username", "secret", "integration_code")
 
+# No `format: date-time` (nor a `pattern`): the field also takes a span ("90 days"), and the platforms check a
+# config against its spec, so a stricter schema than the parser below would refuse configs the source reads.
 StartDate = Annotated[
     InstanceOf[pendulum.DateTime] | None,
-    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2025-01-01T00:00:00Z"]}),
+    WithJsonSchema({"type": "string", "examples": ["2025-01-01", "2025-01-01T00:00:00Z", "90 days"]}),
 ]
+START_DATE_FORMS = (
+    "write a date as YYYY-MM-DD, e.g. 2025-01-31, or a span back from today: 90 days, 12 weeks, 6 months, "
+    "1 year"
+)
+
+
+SPAN = re.compile(r"(\d+)\s*(day|week|month|year)s?(?:\s+ago)?", re.IGNORECASE)
+# 100 years in each unit: further back is a typing error, not a back-fill
+MAX_SPAN = {"days": 36_525, "weeks": 5_218, "months": 1_200, "years": 100}
+
+
+@dataclass(frozen=True)
+class RelativeStart:
+    """`start_date` written as a span back from today: `90 days`, `12 weeks`, `6 months`, `1 year`.
+
+    Why counted from midnight: "the last 90 days" means whole calendar days (dates in Autotask are shown
+    by day), the same for every read of one day, whatever the hour the sync runs."""
+
+    count: int
+    unit: str  # days | weeks | months | years
+
+    def resolve(self, now: pendulum.DateTime) -> pendulum.DateTime:
+        """Midnight UTC of the day `count` units before `now`'s day (Autotask's clock at the read's start)."""
+        today = now.in_timezone("UTC").start_of("day")
+        if self.unit == "days":
+            return today.subtract(days=self.count)
+        if self.unit == "weeks":
+            return today.subtract(weeks=self.count)
+        if self.unit == "months":
+            return today.subtract(months=self.count)
+        return today.subtract(years=self.count)
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.unit if self.count != 1 else self.unit[:-1]}"
+
+
+def parse_span(text: str) -> tuple[RelativeStart | None, str | None]:
+    """(the span, None) for `90 days` (case and spacing free, an optional `ago`); (None, why) for a span
+    out of range; (None, None) for text that is no span at all (it may be a date)."""
+    found = SPAN.fullmatch(text.strip())
+    if found is None:
+        return None, None
+    count, unit = int(found.group(1)), found.group(2).lower() + "s"
+    if not 1 <= count <= MAX_SPAN[unit]:
+        return None, f"a span back from today is 1 to {MAX_SPAN[unit]} {unit}"
+    return RelativeStart(count, unit), None
 
 
 def _order(position: int, *, secret: bool = False) -> dict[str, Any]:
@@ -81,9 +137,14 @@ class SourceConfig(BaseModel):
     start_date: StartDate = Field(
         default=None,
         title="Start date",
-        description="Invoices and purchase orders created before this date are not read.",
+        description="Invoices and purchase orders created before this date are not read. A date "
+        "(2025-01-01) or a span back from today (90 days, 12 weeks, 6 months, 1 year), counted from "
+        "Autotask's clock when a stream has no saved state yet (a first sync, a full refresh); a saved "
+        "state's cursor wins.",
         json_schema_extra=_order(5),
     )
+    # `start_date` written as a span ("90 days"): resolved per read (start_from), never shown in the spec
+    start_span: SkipJsonSchema[InstanceOf[RelativeStart] | None] = Field(default=None, repr=False)
     lookback_days: int = Field(
         default=DEFAULT_LOOKBACK_DAYS,
         ge=0,
@@ -140,7 +201,7 @@ class SourceConfig(BaseModel):
         """The raw mapping checked field by field, in order; the first problem stops it as a ConfigError
         (not a ValueError, so pydantic passes it on unchanged instead of collecting its own messages)."""
         if isinstance(raw, SourceConfig):
-            return raw.model_dump()
+            return {name: getattr(raw, name) for name in SourceConfig.model_fields}
         if not isinstance(raw, Mapping):
             raise ConfigError("the config must be a JSON object")
         missing = [key for key in REQUIRED if not raw.get(key)]
@@ -150,7 +211,7 @@ class SourceConfig(BaseModel):
             **{key: _text(raw, key) for key in REQUIRED},
             "api_url": _url(raw.get("api_url"), "api_url"),
             "zone_lookup_url": _url(raw.get("zone_lookup_url"), "zone_lookup_url") or DEFAULT_ZONE_LOOKUP_URL,
-            "start_date": _date(raw.get("start_date")),
+            **_start(raw.get("start_date")),
             **{key: _int(raw, key) for key in ("lookback_days", "page_size")},
             **{key: _float(raw, key) for key in ("threshold_share", "request_timeout")},
             "max_retries": _int(raw, "max_retries"),
@@ -174,6 +235,22 @@ class SourceConfig(BaseModel):
 
     def secrets(self) -> tuple[str, ...]:
         return self.connection.secrets()
+
+    def start_from(self, now: pendulum.DateTime) -> pendulum.DateTime | None:
+        """Where a read without a saved cursor begins: the date given, or the span counted back from `now`
+        (Autotask's clock at the read's start); None when no start_date is set (everything is read)."""
+        if self.start_span is not None:
+            return self.start_span.resolve(now)
+        return self.start_date
+
+    def start_shown(self, now: pendulum.DateTime) -> str:
+        """`start_date` as a message names it: `2026-10-01`, or `'90 days' (2026-08-12)`."""
+        begins = self.start_from(now)
+        if begins is None:
+            return "(none)"
+        if self.start_span is not None:
+            return f"{str(self.start_span)!r} ({begins.to_date_string()})"
+        return begins.to_date_string()
 
 
 def _limits(key: str) -> tuple[Any, Any, Any]:
@@ -199,15 +276,21 @@ def _url(value: Any, key: str) -> str | None:
     return value
 
 
-def _date(value: Any) -> pendulum.DateTime | None:
+def _start(value: Any) -> dict[str, Any]:
+    """`start_date` as a date or as a span back from today (the other one None)."""
     if value in (None, ""):
-        return None
-    moment = utc_moment(str(value))
+        return {"start_date": None, "start_span": None}
+    if isinstance(value, RelativeStart):
+        return {"start_date": None, "start_span": value}
+    text = str(value)
+    span, problem = parse_span(text)
+    if span is not None:
+        return {"start_date": None, "start_span": span}
+    moment = utc_moment(text) if problem is None else None
     if moment is None:
-        raise ConfigError(
-            f"config field start_date is not a date: {value!r} (write it as YYYY-MM-DD, e.g. 2025-01-31)"
-        )
-    return moment
+        detail = f"{problem}; " if problem else ""
+        raise ConfigError(f"config field start_date is not a date: {value!r} ({detail}{START_DATE_FORMS})")
+    return {"start_date": moment, "start_span": None}
 
 
 def _int(raw: Mapping[str, Any], key: str) -> int:

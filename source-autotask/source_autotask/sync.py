@@ -19,6 +19,10 @@ change made while the sync ran) is emitted as usual but kept out of the cursor, 
 again next sync, and its fingerprint is kept; a date beyond Autotask's clock is warned about by name. A
 saved cursor after the start (an older version could write one) is not trusted: the stream is read as if
 it had none, from `start_date` (fingerprints still keep unchanged documents from being sent again).
+`start_date` bounds a window stream's read only where no cursor is saved (a first sync, a full refresh, a
+refused state or an untrusted cursor): a span (`90 days`) is then counted back from the read's start;
+with a cursor, a date still clamps the look-back, a span does not (a cursor older than the span, after a
+connection paused for months, must not skip what was billed meanwhile).
 A saved state of the wrong shape (see `state.py`) is refused with one warning naming the stream and what
 was wrong, and the stream is read as if it had no state.
 Documents are read in id order and assembled in batches, their lines fetched in bulk (`batches.py`).
@@ -37,7 +41,7 @@ import simplejson
 from autotask_client.client import AutotaskClient
 from autotask_client.query import F, Filter, Query, any_of, chunked
 
-from .batches import DocumentBatches, Held, Record
+from .batches import DocumentBatches, Held, NamedInvoices, Record
 from .config import SourceConfig
 from .records.documents import picklist_label
 from .records.project import iso, parse_datetime, project
@@ -97,8 +101,8 @@ class SyncSession:
             return state
         if spec.kind is SyncKind.CURSOR:
             how = "reading the whole stream again"
-        elif self.config.start_date is not None:
-            how = f"reading again from start_date {self.config.start_date.to_date_string()}"
+        elif self.config.start_from(start) is not None:
+            how = f"reading again from start_date {self.config.start_shown(start)}"
         else:
             how = "reading again from the beginning"
         if spec.kind is SyncKind.WINDOW:
@@ -166,6 +170,11 @@ class SyncSession:
                 newest = moved
         return newest
 
+    def read_invoices(self, numbers: Sequence[str], ids: Sequence[int]) -> NamedInvoices:
+        """Given invoices, however old, assembled exactly as `read` emits them; no state is read or kept
+        (`autotask-xero resync`: an admin's explicit request, outside the schedule)."""
+        return self.documents.named_invoices(numbers, ids)
+
     def log_usage(self) -> None:
         LOGGER.info(self.client.usage_summary())
 
@@ -215,19 +224,27 @@ class SyncSession:
 
     # -- window streams (invoices, purchase orders) ---------------------------------------------------------
 
-    def _window_filters(self, spec: StreamSpec, state: State) -> tuple[Filter, ...]:
+    def _window_filters(self, spec: StreamSpec, state: State, start: pendulum.DateTime) -> tuple[Filter, ...]:
         cursor = parse_datetime(state.get("cursor"))
         if cursor is not None:
             lower = cursor.subtract(days=self.config.lookback_days)
-            if self.config.start_date and lower < self.config.start_date:
+            if self.config.start_date and lower < self.config.start_date:  # a date, not a span
                 lower = self.config.start_date
             return (any_of(*(F(name).gte(lower) for name in spec.cursor_fields)),)
-        if self.config.start_date is not None:
-            return (F(spec.cursor_fields[0]).gte(self.config.start_date),)
+        begins = self.config.start_from(start)
+        if begins is not None:
+            if self.config.start_span is not None:
+                LOGGER.info(
+                    "%s: no saved cursor, read from start_date %s (Autotask's clock: %s)",
+                    spec.name,
+                    self.config.start_shown(start),
+                    iso(start),
+                )
+            return (F(spec.cursor_fields[0]).gte(begins),)
         return (F("id").gte(0),)
 
     def _read_window(self, spec: StreamSpec, state: State, start: pendulum.DateTime) -> Iterator[Record]:
-        filters = self._window_filters(spec, state)  # frozen: computed once, before the first call
+        filters = self._window_filters(spec, state, start)  # frozen: computed once, before the first call
         previous: Mapping[str, str] = state.get("fingerprints") or {}
         retry: list[int] | None = state.get("retry")
         forced = set(retry or ())

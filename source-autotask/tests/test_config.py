@@ -23,7 +23,18 @@ from .conftest import CODE, SECRET
         ),
         ({"username": 7}, "config field username must be a non-empty string"),
         ({"api_url": "ftp://x"}, "config field api_url must be an http(s) URL, got 'ftp://x'"),
-        ({"start_date": "soon"}, "config field start_date is not a date: 'soon' (write it as YYYY-MM-DD"),
+        (
+            {"start_date": "soon"},
+            "config field start_date is not a date: 'soon' (write a date as YYYY-MM-DD, e.g. 2025-01-31, "
+            "or a span back from today: 90 days, 12 weeks, 6 months, 1 year)",
+        ),
+        (
+            {"start_date": "0 days"},
+            "config field start_date is not a date: '0 days' (a span back from today is 1 to 36525 days; "
+            "write a date",
+        ),
+        ({"start_date": "101 years"}, "config field start_date is not a date: '101 years' (a span back"),
+        ({"start_date": "90 fortnights"}, "config field start_date is not a date: '90 fortnights' (write"),
         ({"page_size": 900}, "config field page_size must be between 1 and 500, got 900"),
         ({"lookback_days": True}, "config field lookback_days must be an integer, got True"),
         ({"threshold_share": 0}, "config field threshold_share must be between 0.01 and 1.0, got 0.0"),
@@ -48,7 +59,8 @@ def test_a_good_config_is_read_with_its_defaults(unit_config: dict[str, Any]) ->
 
 def test_the_spec_shows_the_models_fields_ranges_and_defaults() -> None:
     properties = CONFIG_SCHEMA["properties"]
-    assert list(properties) == list(SourceConfig.model_fields)
+    # every field but `start_span`, which holds a `start_date` written as a span and is no field of its own
+    assert list(properties) == [name for name in SourceConfig.model_fields if name != "start_span"]
     assert CONFIG_SCHEMA["required"] == ["username", "secret", "integration_code"]
     assert {name for name, prop in properties.items() if prop.get("airbyte_secret")} == {
         "secret",
@@ -64,7 +76,11 @@ def test_the_spec_shows_the_models_fields_ranges_and_defaults() -> None:
         "description": "Records per Autotask query page (1 to 500).",
     }
     assert properties["api_url"]["type"] == "string" and "default" not in properties["api_url"]
-    assert properties["start_date"]["format"] == "date-time"
+    # a span ("90 days") must pass the platforms' validation of the config against the spec
+    assert properties["start_date"]["type"] == "string"
+    assert "format" not in properties["start_date"] and "pattern" not in properties["start_date"]
+    assert "90 days" in properties["start_date"]["examples"]
+    assert "90 days" in properties["start_date"]["description"]
     assert sorted(prop["order"] for prop in properties.values()) == list(range(len(properties)))
 
 
@@ -72,3 +88,37 @@ def test_the_singer_schema_marks_the_same_secrets() -> None:
     properties = singer_config_schema()["properties"]
     assert {name for name, prop in properties.items() if prop.get("secret")} == {"secret", "integration_code"}
     assert not any("order" in prop or "airbyte_secret" in prop for prop in properties.values())
+
+
+@pytest.mark.parametrize(
+    ("written", "shown", "begins"),
+    [
+        ("90 days", "90 days", pendulum.datetime(2026, 8, 12, tz="UTC")),
+        ("  90   DAYS ", "90 days", pendulum.datetime(2026, 8, 12, tz="UTC")),
+        ("1 day", "1 day", pendulum.datetime(2026, 11, 9, tz="UTC")),
+        ("12 weeks", "12 weeks", pendulum.datetime(2026, 8, 18, tz="UTC")),
+        ("6 Months", "6 months", pendulum.datetime(2026, 5, 10, tz="UTC")),
+        ("1 year", "1 year", pendulum.datetime(2025, 11, 10, tz="UTC")),
+        ("2 years ago", "2 years", pendulum.datetime(2024, 11, 10, tz="UTC")),
+    ],
+)
+def test_a_start_date_may_be_a_span_back_from_today(
+    unit_config: dict[str, Any], written: str, shown: str, begins: pendulum.DateTime
+) -> None:
+    """Counted back from the day of Autotask's clock, from midnight UTC (whole days, whatever the hour)."""
+    config = SourceConfig.from_mapping({**unit_config, "start_date": written})
+    now = pendulum.datetime(2026, 11, 10, 15, 30, tz="UTC")
+    assert config.start_date is None and str(config.start_span) == shown
+    assert config.start_from(now) == begins
+    assert config.start_shown(now) == f"{shown!r} ({begins.to_date_string()})"
+    assert SourceConfig.model_validate(config).start_span == config.start_span  # kept when re-validated
+
+
+def test_a_dated_start_stays_where_it_is_whatever_the_clock(unit_config: dict[str, Any]) -> None:
+    config = SourceConfig.from_mapping({**unit_config, "start_date": "2025-01-31"})
+    assert config.start_span is None
+    assert config.start_from(pendulum.datetime(2030, 1, 1, tz="UTC")) == pendulum.datetime(
+        2025, 1, 31, tz="UTC"
+    )
+    assert config.start_shown(pendulum.datetime(2030, 1, 1, tz="UTC")) == "2025-01-31"
+    assert SourceConfig.from_mapping(unit_config).start_from(pendulum.now("UTC")) is None
