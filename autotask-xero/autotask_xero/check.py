@@ -15,6 +15,11 @@ credentials) is one problem and the other parts still run.
 `since`: by default 90 days before Autotask's own clock, and never before the source's `start_date`
 (a sync does not read earlier invoices). A refresh-token connection needs `auth.token_store_path`: Xero
 rotates the token on every use, and a check must not leave the config holding a dead one.
+
+TODOs (`autotask-xero propose-mapping` marks each choice it could not make with one): each is a problem
+naming its field, from the destination config and its mapping file, and the problems that merely follow
+from one (a TaxType or a line of business named `TODO: ...`, invoices that route nowhere while a route is
+still a TODO) are left out, so the list is the TODOs once each plus what is wrong besides them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from autotask_client.client import AutotaskClient
 from autotask_client.errors import AutotaskError
 from destination_xero.autotask_names import named_fields
 from destination_xero.check import check as xero_check
+from destination_xero.check import todo_fields, without_todo_echoes
 from destination_xero.config import Config, ConfigError, load_config, read_config_file
 from destination_xero.coverage import gaps
 from destination_xero.documents import OrgProfile
@@ -90,10 +96,21 @@ def _xero(config: Config, raw: dict[str, Any], report: Report) -> dict[str, OrgP
     return {tid: settings.profile for tid, settings in result.organisations.items()}
 
 
+def _refuse_todos(report: Report, raw: dict[str, Any]) -> None:
+    """The TODOs first, each once; a route still a TODO routes invoices nowhere, which is not news."""
+    todos = todo_fields(raw)
+    problems = report.problems
+    if any(".route" in path for path, _ in todos):
+        problems = [p for p in problems if not p.startswith("tenants[*].route: ")]
+    report.problems = without_todo_echoes(problems, todos)
+
+
 def default_since(client: AutotaskClient, source: SourceConfig) -> pendulum.Date:
-    since = client.start_time().subtract(days=DEFAULT_DAYS).date()
-    if source.start_date is not None and source.start_date.date() > since:
-        return source.start_date.date()
+    now = client.start_time()
+    since = now.subtract(days=DEFAULT_DAYS).date()
+    begins = source.start_from(now)  # a date, or a span such as "90 days" counted back from Autotask's clock
+    if begins is not None and begins.date() > since:
+        return begins.date()
     return since
 
 
@@ -109,8 +126,22 @@ def run_check(
     profiles: dict[str, OrgProfile] = {}
     if destination is not None:
         profiles = _xero(*destination, report)
-    if source is None:
-        return report
+    if source is not None:
+        _autotask(report, source, destination, profiles, since, max_invoices)
+    if destination is not None:
+        _refuse_todos(report, destination[1])
+    return report
+
+
+def _autotask(
+    report: Report,
+    source: SourceConfig,
+    destination: tuple[Config, dict[str, Any]] | None,
+    profiles: dict[str, OrgProfile],
+    since: pendulum.Date | None,
+    max_invoices: int,
+) -> None:
+    """The Autotask side: the names the mapping mentions, and the recent invoices run through it."""
     client = AutotaskClient(source.connection)
     reads = AutotaskReads(client)
     try:
@@ -125,7 +156,6 @@ def run_check(
             report.problems += [gap.describe(window) for gap in found]
     except AutotaskError as exc:
         report.problems.append(f"Autotask: {exc}")
-        return report
+        return
     capped = " (the first ones: --max-invoices)" if len(invoices) >= max_invoices else ""
     report.notes.append(f"Autotask: {len(invoices)} invoices {window}{capped}, {reads.calls} calls")
-    return report

@@ -4,6 +4,18 @@ Subcommands, so that later ones (`reconcile`, `propose-mapping`) join the same c
 - `check --source SOURCE_CONFIG.json --destination DESTINATION_CONFIG.json [--since DATE]`: every problem
   a sync would hit, one per line on stdout, each naming its field; exit 0 when there is none, 1 when
   there are problems, 2 when the command line itself is wrong.
+- `reconcile --source SRC.json --destination DST.json --from DATE --to DATE [--html F] [--markdown F]
+  [--json F]`: does Xero hold exactly what Autotask billed in the period? Read-only; exit 0 when nothing
+  differs, 1 when differences are found, 2 when a side could not be read (or the command line is wrong).
+- `resync --source SRC.json --destination DST.json [--dry-run] INVOICE...`: send the named Autotask
+  invoices (numbers, or `id:N`) to Xero again now, recreating one deleted in Xero; no platform state is
+  touched; exit 0 when every one is in Xero as Autotask has it, 1 otherwise, 2 when it could not run.
+- `report FILE.json [FILE.json ...] [--html F] [--markdown F]`: the run reports the destinations write
+  (`report_path`) as one HTML page and as Markdown; exit 1 when a run needs something done, 2 when a file
+  is not a run report.
+- `propose-mapping --source SRC.json --destination DST.json [--since 90d|DATE] -o MAPPING.yaml`: a first
+  mapping file from what both accounts hold, read-only, each value with its reason and a TODO for every
+  choice it could not make (which both checks refuse); exit 0 complete, 1 with TODOs, 2 nothing written.
 The config files are the connectors' own (source-autotask's and destination-xero's, `mapping_file`
 included), so the check reads exactly what the sync will.
 """
@@ -19,6 +31,10 @@ from pathlib import Path
 import pendulum
 
 from .check import DEFAULT_DAYS, DEFAULT_MAX_INVOICES, Report, run_check
+from .propose_cli import add_propose
+from .reconcile_cli import add_reconcile
+from .report_cli import add_report
+from .resync_cli import add_resync
 
 
 def _date(value: str) -> pendulum.Date:
@@ -86,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
         help=f"read at most N of those invoices (default {DEFAULT_MAX_INVOICES})",
     )
     check.set_defaults(run=_check)
+    add_reconcile(commands, _date)
+    add_report(commands)
+    add_resync(commands)
+    add_propose(commands, _date)
     return root
 
 

@@ -1,7 +1,8 @@
 """Airbyte adapter `destination-autotask-payments`: spec, check, write over the core `Engine`.
 
 RECORD → `Engine.add`; STATE → `Engine.flush(final=False)` then the state is passed on (the invoices a
-state covers are written first); end of input → `Engine.flush()` and the run summary in the log. Each
+state covers are written first); end of input → `Engine.flush()`, the run summary in the log, and the run
+report (report.py; written when `report_path` is set, also when the run fails). Each
 write and rejection is logged as one JSON line (no secret: records and Autotask messages are scrubbed).
 The config file may start with a UTF-8 byte-order mark (Windows editors write one); one that cannot be
 read is one line naming the file, not a traceback.
@@ -42,6 +43,7 @@ from connector_kit.distribution import DOCUMENTATION_URL
 from .check import check_destination
 from .config import ConfigError, load_destination_config
 from .outcome import log_line
+from .report import RunReporter, failure_message
 from .spec import DESTINATION_SPEC
 from .writer import Engine
 
@@ -90,9 +92,33 @@ class DestinationAutotaskPayments(Destination):  # type: ignore[misc]
             raise AirbyteTracedException(
                 message=str(exc), internal_message=str(exc), failure_type=FailureType.config_error
             ) from None
+        reporter = RunReporter(parsed, LOGGER)
         engine = Engine(
             parsed, AutotaskClient(parsed.autotask.connection()), on_event=lambda e: _log("event", e)
         )
+        try:
+            yield from self._write(engine, input_messages)
+        except Exception as exc:  # the report still says the run did not finish, and why
+            figures = engine.report()
+            failure = str(exc) if isinstance(exc, AirbyteTracedException) else type(exc).__name__
+            reporter.finish(
+                engine.outcome, figures["autotask_calls"], figures["autotask_patches"], 1, failure
+            )
+            raise
+        summary = engine.report()
+        _log("summary", summary)
+        code = engine.exit_code()
+        report = reporter.finish(
+            engine.outcome, summary["autotask_calls"], summary["autotask_patches"], 1 if code else 0
+        )
+        if code:
+            raise AirbyteTracedException(
+                message=failure_message(report, engine.summary.rejected),
+                failure_type=FailureType.config_error,
+            )
+
+    @staticmethod
+    def _write(engine: Engine, input_messages: Iterable[AirbyteMessage]) -> Iterable[AirbyteMessage]:
         since_state: dict[str, int] = {}
         for message in input_messages:
             if message.type == Type.RECORD and message.record is not None:
@@ -110,12 +136,6 @@ class DestinationAutotaskPayments(Destination):  # type: ignore[misc]
                 state.destinationStats = AirbyteStateStats(recordCount=float(count))
                 yield message
         engine.flush()
-        _log("summary", engine.report())
-        if engine.exit_code():
-            raise AirbyteTracedException(
-                message=f"{engine.summary.rejected} payment record(s) rejected; see the log",
-                failure_type=FailureType.config_error,
-            )
 
 
 def main() -> None:

@@ -117,6 +117,13 @@ class DestinationConfig(NumberedTenants):
         title="Fail the sync when records were rejected",
         description="After processing everything, end with an error if any record was rejected.",
     )
+    report_path: str | None = Field(
+        default=None,
+        title="Run report file",
+        description="JSON file every run replaces at its end (dry runs and failed runs too): per "
+        "organisation the paid dates written, cleared and stamped, partial payments, disagreements and "
+        "rejections, and what to do next. `autotask-xero report` renders it as HTML or Markdown.",
+    )
 
     @model_validator(mode="after")
     def _default_declared(self) -> DestinationConfig:

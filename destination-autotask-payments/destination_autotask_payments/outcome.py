@@ -11,6 +11,7 @@ events, `dry_run: true`) must not read as a real run's in that file.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,13 @@ from .config import DestinationConfig
 LOGGER = logging.getLogger("destination_autotask_payments")
 # The event of an invoice whose paidDate already agrees with Xero and whose only write is the synced stamp.
 STAMPED_SYNCED = "stamped_synced"
+# An event's action -> the run report's outcome kind (connector_kit.run_report.PAYMENT_OUTCOMES)
+REPORTED = {
+    "marked_paid": "marked_paid",
+    "corrected": "paid_date_corrected",
+    "cleared": "cleared",
+    STAMPED_SYNCED: "stamped_synced",
+}
 
 
 @dataclass
@@ -72,6 +80,22 @@ class Outcome:
         self.summary = Summary()
         path = None if config.dry_run else config.rejected_records_path
         self.rejected = RejectedRecords(path, redactor)
+        # per organisation (declared tenant id, "" for none), outcome kind -> invoices: the run report's
+        self.counts: dict[str, Counter[str]] = {}
+        self.rejections: list[dict[str, Any]] = []  # tenant_id, key, reason of every rejection
+
+    def tenant_of(self, ident: dict[str, Any]) -> str:
+        """The declared tenant an ident names (Xero's GUIDs compared without case), "" for none."""
+        tenant = self.config.tenant(str(ident.get("tenant_id") or ""))
+        return tenant.tenant_id if tenant is not None else ""
+
+    def _count(self, ident: dict[str, Any], outcome: str) -> None:
+        self.counts.setdefault(self.tenant_of(ident), Counter())[outcome] += 1
+
+    def unchanged(self, ident: dict[str, Any]) -> None:
+        """An invoice Autotask already holds as Xero has it: nothing written."""
+        self.summary.unchanged += 1
+        self._count(ident, "unchanged")
 
     def emit(self, event: dict[str, Any]) -> None:
         if self.on_event is not None:
@@ -79,12 +103,18 @@ class Outcome:
 
     def ignore(self, ident: dict[str, Any], reason: str) -> None:
         self.summary.ignored += 1
+        self._count(ident, "ignored")
         LOGGER.debug("ignored %s: %s", ident, reason)
 
     def reject(self, ident: dict[str, Any], reason: str) -> None:
         self.summary.rejected += 1
+        self._count(ident, "rejected")
         entry: dict[str, Any] = jsonable(
             {**ident, "action": "rejected", "reason": self.redactor.clean(reason)}
+        )
+        key = ident.get("invoice_number") or ident.get("payment_id") or ident.get("invoice_id")
+        self.rejections.append(
+            {"tenant_id": self.tenant_of(ident), "key": str(key or "?"), "reason": entry["reason"]}
         )
         entry["at"] = self.now().in_timezone("UTC").isoformat()
         self.rejected.write(dict(sorted(entry.items())))
@@ -104,6 +134,8 @@ class Outcome:
             s.stamped_synced += 1
         if stamp:
             s.stamped += 1
+        if action in REPORTED:
+            self._count(event, REPORTED[action])
         s.writes.append(event)
         self.emit(event)
 

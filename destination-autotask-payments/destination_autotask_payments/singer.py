@@ -2,8 +2,9 @@
 
 singer-sdk drains every sink before it emits a state message, so `process_batch` flushes the engine (non
 final: invoices known only from payments wait for their status, see Engine.flush) and the state goes out
-only after those writes; the final flush runs when the target cleans up. Unknown streams get a sink that
-ignores them, like the Airbyte destination.
+only after those writes; the final flush runs when the target cleans up, followed by the summary and the
+run report (report.py; written when `report_path` is set, also when a flush fails). Unknown streams get
+a sink that ignores them, like the Airbyte destination.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from singer_sdk.sinks import BatchSink
 
 from .config import load_destination_config
 from .outcome import log_line
+from .report import RunReporter, failure_message
 from .spec import SINGER_SCHEMA, own_keys
 from .writer import Engine
 
@@ -50,7 +52,7 @@ class PaymentsSink(BatchSink):  # type: ignore[misc]
         self.payments_target.engine().add(self.stream_name, record)
 
     def process_batch(self, context: dict[str, Any]) -> None:
-        self.payments_target.engine().flush(final=False)
+        self.payments_target.flush(final=False)
 
 
 class TargetAutotaskPayments(Target):  # type: ignore[misc]
@@ -64,29 +66,41 @@ class TargetAutotaskPayments(Target):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_parallelism = 1
-        self._engine: Engine | None = None
+        # the config validated, and the run's clock started, before the first record
+        parsed = load_destination_config(own_keys(self.config))
+        client = AutotaskClient(parsed.autotask.connection())
+        self.reporter = RunReporter(parsed)
+        self._engine = Engine(parsed, client, on_event=lambda e: _log("event", e))
 
     def engine(self) -> Engine:
-        if self._engine is None:
-            parsed = load_destination_config(own_keys(self.config))
-            client = AutotaskClient(parsed.autotask.connection())
-            self._engine = Engine(parsed, client, on_event=lambda e: _log("event", e))
         return self._engine
 
-    def process_endofpipe(self) -> None:
-        """Every record is already in the engine: decide the last invoices before the final state goes out."""
-        if self._engine is not None:
-            self._engine.flush()
-        super().process_endofpipe()
-        if self._engine is None:
-            return
-        _log("summary", self._engine.report())
-        code = self._engine.exit_code()
-        if code:
-            LOGGER.error(
-                "%d payment record(s) rejected; see the log and rejected records",
-                self._engine.summary.rejected,
+    def flush(self, final: bool) -> None:
+        """Decide and write the buffered invoices; a failure that ends the run still writes the report."""
+        engine = self._engine
+        try:
+            engine.flush(final=final)
+        except Exception as exc:
+            figures = engine.report()
+            self.reporter.finish(
+                engine.outcome, figures["autotask_calls"], figures["autotask_patches"], 1, str(exc)
             )
+            raise
+
+    def process_endofpipe(self) -> None:
+        """Every record is already in the engine: decide the last invoices before the final state goes out;
+        then the summary, the run report and the exit status."""
+        engine = self.engine()
+        self.flush(final=True)
+        super().process_endofpipe()
+        summary = engine.report()
+        _log("summary", summary)
+        code = engine.exit_code()
+        report = self.reporter.finish(
+            engine.outcome, summary["autotask_calls"], summary["autotask_patches"], code
+        )
+        if code:
+            LOGGER.error("%s", failure_message(report, engine.summary.rejected))
             raise SystemExit(code)
 
 

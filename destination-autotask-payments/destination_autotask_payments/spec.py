@@ -30,6 +30,7 @@ ORDER = [
     "dry_run",
     "rejected_records_path",
     "fail_on_rejections",
+    "report_path",
 ]
 
 

@@ -208,7 +208,7 @@ class Engine:
         if stamp:
             body["webServiceDate"] = self.now().in_timezone("UTC").format("YYYY-MM-DDTHH:mm:ss.SSS")
         if not body:
-            self.summary.unchanged += 1
+            self.outcome.unchanged(ident)
             return
         action = with_stamp(action, stamp)
         event = {**ident, "action": action, "patch": dict(body), "dry_run": self.config.dry_run}

@@ -10,8 +10,10 @@ Thin by design: it translates Airbyte messages to the core `Engine` and back.
 - every rotated refresh token is emitted as a CONNECTOR_CONFIG control message, printed and flushed
   before the new access token is used, so the platform persists it even if the run dies right after (the
   old token dies 30 minutes after rotation). With `token_store_path` set the file is written as well;
-- the run processes everything, logs the per-tenant summary, then fails (non-zero, a TRACE error) when
-  documents were rejected and `fail_on_rejections` is on, or when a tenant stopped early.
+- the run processes everything, logs the per-tenant summary (the JSON `summary` line, then one line per
+  organisation and the next steps in a finance admin's words, report.py), writes the run report when
+  `report_path` is set (also when the run stops early or fails), then fails (non-zero, a TRACE error)
+  when documents were rejected and `fail_on_rejections` is on, or when a tenant stopped early.
 Choices where the platform leaves room:
 - all three destination sync modes are accepted and mean the same thing, an idempotent upsert keyed by
   the Autotask id: `overwrite` never deletes anything in Xero (accounting documents are voided, not
@@ -67,6 +69,7 @@ from xero_client.tokens import FileTokenStore, TokenStoreError
 from .check import check
 from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
+from .report import RunReporter, stop_message
 from .run_lock import RunLockBusy, run_lock
 from .spec import airbyte_connection_specification
 from .writer import Engine
@@ -233,11 +236,13 @@ class DestinationXero(Destination):
         input_messages: Iterable[AirbyteMessage],
     ) -> Iterable[AirbyteMessage]:
         parsed = _load(config)
+        reporter = RunReporter(parsed)
         ignored = _ignored_streams(configured_catalog)
         try:
             with run_lock(parsed):
-                yield from self._write(parsed, config, ignored, input_messages)
+                yield from self._write(parsed, config, ignored, input_messages, reporter)
         except RunLockBusy as exc:
+            reporter.finish(None, None, 1, failure=str(exc))
             raise AirbyteTracedException(
                 message=str(exc), internal_message=str(exc), failure_type=FailureType.transient_error
             ) from None
@@ -248,6 +253,7 @@ class DestinationXero(Destination):
         config: Mapping[str, Any],
         ignored: set[str],
         input_messages: Iterable[AirbyteMessage],
+        reporter: RunReporter,
     ) -> Iterable[AirbyteMessage]:
         engine = Engine(parsed, _client(parsed, config), on_decision=_decision_logger(parsed.dry_run))
         counter = _StateCounter()
@@ -271,16 +277,22 @@ class DestinationXero(Destination):
                     yield message
             stopped = not engine.flush() or stopped
         except (XeroError, TokenStoreError) as exc:
-            raise _fatal(exc) from None
+            fatal = _fatal(exc)
+            reporter.finish(engine.outcome, engine.client, 1, failure=fatal.message)
+            raise fatal from None
+        except Exception as exc:  # a bug: the report still says the run did not finish
+            reporter.finish(engine.outcome, engine.client, 1, failure=f"unexpected {type(exc).__name__}")
+            raise
         log.info("summary %s", json.dumps(engine.summary(), default=str, sort_keys=True))
         for warning in engine.warnings():
             log.warning("%s", warning)
-        code = engine.exit_code()
-        if code == 2 or stopped:
-            reasons = "; ".join(engine.stop_reasons()) or "Xero's daily call limit was reached"
+        code = 2 if stopped else engine.exit_code()
+        # The process ends 1 on any designed failure (main): that is the status the report records.
+        report = reporter.finish(engine.outcome, engine.client, 1 if code else 0)
+        if code == 2:
             transient = all("daily call limit" in reason for reason in engine.stop_reasons())
             raise AirbyteTracedException(
-                message=f"stopped early, the remaining documents will be sent next run: {reasons}",
+                message=stop_message(report),
                 failure_type=FailureType.transient_error if transient else FailureType.config_error,
             )
         if code == 1:

@@ -12,19 +12,26 @@ tools that go on to compare them with Autotask (`autotask-xero check`).
 Before any of that, the scopes the token was granted are compared with the ones the configured features
 need (scopes.py says why and how a token's scopes are known): each missing one is named with the fix, and
 the per-tenant settings reads are skipped when `accounting.settings` is missing (each would only say 401).
+
+A value left `TODO: ...` (what `autotask-xero propose-mapping` writes for every choice it could not make) is
+refused first, one line per field naming its path, until someone resolves it: a proposal nobody reviewed
+must not go live. The problems that only echo a TODO (`TaxType 'TODO: ...' does not exist`) are dropped,
+so that the list says each open choice once (`todo_fields`, `without_todo_echoes`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector_kit.mapping_files import merge_mapping_file
 from xero_client.client import XeroClient, XeroError
 from xero_client.scopes import Requirement, describe_missing, missing, scope_fix
 
-from .config import Config
-from .field_paths import FieldPaths
+from .config import Config, ConfigError, load_yaml
+from .field_paths import FieldPaths, key
 from .org_check import OrgSettings, check_mappings, merge_organisations, read_settings
 
 SETTINGS = Requirement(
@@ -33,6 +40,23 @@ SETTINGS = Requirement(
     ("accounting.settings.read",),
 )
 DOCUMENTS = Requirement("accounting.invoices", "write invoices, credit notes and purchase orders")
+TODO_MARK = "TODO"
+# Fields whose keys are names (Autotask's, or TaxTypes), written `by_region["New Zealand GST"]` in a path.
+KEYED_FIELDS = frozenset(
+    {
+        "by_tax_name",
+        "by_region_category",
+        "by_category",
+        "by_region",
+        "exempt_by_region",
+        "rates",
+        "by_billing_code",
+        "by_billing_item_type",
+        "by_product_category",
+        "by_template",
+        "options",
+    }
+)
 
 
 @dataclass
@@ -75,9 +99,53 @@ def scope_problems(config: Config, granted: frozenset[str] | None) -> tuple[list
     return lines, SETTINGS not in lacking
 
 
+def is_todo(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().startswith(TODO_MARK)
+
+
+def todo_fields(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(field path, value) of every TODO value in the config merged over its `mapping_file`, in order."""
+    data = dict(raw)
+    mapping_file = data.pop("mapping_file", None)
+    if mapping_file:
+        with contextlib.suppress(ConfigError):  # load_config says why the file cannot be read
+            data = merge_mapping_file(data, load_yaml(mapping_file))
+    found: list[tuple[str, str]] = []
+
+    def walk(value: Any, path: str, keyed: bool) -> None:
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                inner = f"{path}{key(str(name))}" if keyed else f"{path}.{name}" if path else str(name)
+                walk(item, inner, str(name) in KEYED_FIELDS)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]", False)
+        elif is_todo(value):
+            found.append((path, str(value).strip()))
+
+    walk(data, "", False)
+    return found
+
+
+def without_todo_echoes(problems: list[str], todos: list[tuple[str, str]]) -> list[str]:
+    """One line per TODO (`<field>: unresolved TODO: ...`), then the other problems but those quoting a
+    TODO value: a TaxType, account or name that is still a TODO is that TODO's problem, said once."""
+    lines = [f"{path}: unresolved {value}" for path, value in todos]
+    others = [p for p in problems if not any(value in p for _, value in todos)]
+    return list(dict.fromkeys(lines + others))
+
+
 def check(config: Config, client: XeroClient, raw: Mapping[str, Any] | None = None) -> CheckResult:
     """`raw`: the config as the user wrote it, so that a message names `mappings.tax` rather than
-    `tenants[0].mappings.tax` when the section is the shared default (field_paths.py)."""
+    `tenants[0].mappings.tax` when the section is the shared default (field_paths.py), and so that a
+    TODO left in it, or in its mapping file, is refused naming its field."""
+    result = _check(config, client, raw)
+    if raw is not None:
+        result.problems = without_todo_echoes(result.problems, todo_fields(raw))
+    return result
+
+
+def _check(config: Config, client: XeroClient, raw: Mapping[str, Any] | None) -> CheckResult:
     result = CheckResult()
     paths = FieldPaths(raw)
     try:

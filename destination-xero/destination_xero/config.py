@@ -14,7 +14,8 @@ Shape (see catalogs/destination-xero/config.example.yaml):
   `company_ids`, `currencies`, `default`), optional `mappings`, `split_number_suffix`.
 - `split_policy`: `split` (one document per tenant) or `reject` when an invoice's lines route to
   different tenants.
-- `dry_run`, `rejected_records_path`, `fail_on_rejections`.
+- `dry_run`, `rejected_records_path`, `fail_on_rejections`, `report_path` (the run report every run
+  writes at its end, dry runs and failed runs included: report.py).
 """
 
 from __future__ import annotations
@@ -230,6 +231,11 @@ class Config(_Model):
     dry_run: bool = False
     rejected_records_path: str | None = None
     fail_on_rejections: bool = True
+    report_path: str | None = Field(
+        default=None,
+        description="Where every run writes its run report (JSON, schema_version 1), replaced each run; "
+        "`autotask-xero report` renders it as HTML or Markdown.",
+    )
     run_lock: RunLockSettings = Field(default_factory=RunLockSettings)
     autotask_invoice_url: str = Field(
         default=DEFAULT_INVOICE_URL,

@@ -9,7 +9,8 @@ Output: every decision goes to `on_decision` (dry run: with the exact payload it
 rejection is appended to the rejected-records JSONL (Autotask id, tenant, reason, Xero's messages) with
 any configured secret or live token redacted (not in a dry run: it writes nothing anywhere); `summary()`
 gives per-tenant counts, rounding lines, calls used/remaining and the response bytes Xero sent (its
-data egress, which Xero's paid tiers meter per organisation).
+data egress, which Xero's paid tiers meter per organisation); `noted` keeps every rejected, not
+changeable or skipped document with its cause, which the run report groups (report.py).
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class Outcome:
         # documents that did not land, carried in every state passed on until they do (retry_ledger.py)
         self.ledger = RetryLedger()
         self._failures: list[str] = []  # "kind key: reason" of every document that did not land
+        # every rejected, not changeable or skipped document with its cause: the run report groups them
+        self.noted: list[dict[str, str]] = []
         self._lock = threading.Lock()
 
     def record(self, decision: Decision) -> None:
@@ -99,6 +102,8 @@ class Outcome:
         entry["dry_run"] = self.dry_run
         if decision.action in FAILED:
             self._failed(decision)
+        elif decision.action == "skipped":
+            self._note(decision, decision.reason)
         if self.on_decision is not None:
             self.on_decision(loads(self.redactor.clean(dumps_lenient(entry))))
 
@@ -120,9 +125,21 @@ class Outcome:
             }
         )
         detail = decision.reason + (f" ({'; '.join(decision.messages)})" if decision.messages else "")
+        self._note(decision, detail)
         verb = "rejected" if decision.action == "rejected" else "not changeable in Xero:"
         log.warning("%s %s %s: %s", verb, decision.kind, decision.key, self.redactor.clean(detail))
         self._failures.append(self.redactor.clean(f"{decision.kind} {decision.key}: {detail}"))
+
+    def _note(self, decision: Decision, reason: str) -> None:
+        self.noted.append(
+            {
+                "action": decision.action,
+                "kind": decision.kind,
+                "tenant_id": decision.tenant_id,
+                "key": decision.key or str(decision.source_id),
+                "reason": reason,
+            }
+        )
 
     # ---- the run's results ---------------------------------------------------------------------------
     def summary(self, client: XeroClient) -> dict[str, Any]:

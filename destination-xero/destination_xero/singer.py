@@ -14,9 +14,11 @@ flushes the engine (resolve contacts and items, look up, write, reject), so:
 - streams the destination does not use get a sink that drops their records, said once per stream;
 - records are handed to the core as the tap sent them: the SDK's timestamp parsing is skipped (the core
   parses dates with pendulum) and numbers stay Decimal (singer-sdk reads JSON with parse_float=Decimal);
-- after everything is processed the per-tenant summary is logged and the process ends non-zero when
-  documents were rejected and `fail_on_rejections` is on (1), or a tenant stopped on its daily limit or
-  refused access (2).
+- after everything is processed the per-tenant summary is logged (the JSON `summary` line, then one
+  line per organisation and the next steps in a finance admin's words, report.py), the run report is
+  written when `report_path` is set (also when the run stops early or fails), and the process ends
+  non-zero when documents were rejected and `fail_on_rejections` is on (1), or a tenant stopped on its
+  daily limit or refused access (2).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from xero_client.tokens import TokenStoreError
 from .check import check
 from .config import Config, ConfigError, load_config, read_config_file
 from .records import stream_kind
+from .report import RunReporter, stop_message
 from .run_lock import RunLockBusy, run_lock
 from .spec import CONFIG_KEYS, singer_config_jsonschema
 from .writer import Engine
@@ -104,7 +107,7 @@ class XeroSink(BatchSink):
         return None  # the core parses the tap's own strings
 
     def process_record(self, record: dict[str, t.Any], context: dict[str, t.Any]) -> None:
-        self.xero.engine.add(self.stream_name, record)
+        self.xero.add(self.stream_name, record)
 
     def process_batch(self, context: dict[str, t.Any]) -> None:
         self.xero.flush()
@@ -154,11 +157,13 @@ class TargetXero(Target):
         )
         logging.getLogger("destination_xero").setLevel(logging.INFO)  # the core's rejections and notes
         self.destination = _destination_config(self.config)
+        self.reporter = RunReporter(self.destination)
         self._lock = contextlib.ExitStack()
         try:  # held until the end of the input (process_endofpipe) or of the process, even on kill -9
             self._lock.enter_context(run_lock(self.destination))
         except RunLockBusy as exc:
             self.logger.error("%s", exc)
+            self.reporter.finish(None, None, 3, failure=str(exc))
             sys.exit(3)
         if self.destination.dry_run:
             self.logger.info(
@@ -185,10 +190,28 @@ class TargetXero(Target):
             self.logger.info("stream %r is not used by target-xero; its records are ignored", stream_name)
         return IgnoredSink
 
+    def add(self, stream: str, record: dict[str, t.Any]) -> None:
+        """One record to the engine (reading an organisation's settings on its first document)."""
+        try:
+            self.engine.add(stream, record)
+        except (XeroError, TokenStoreError) as exc:
+            self._failed(exc)
+            raise
+
     def flush(self) -> None:
         """Write or durably reject everything queued; remember a daily-limit stop."""
-        if not self.engine.flush():
+        try:
+            complete = self.engine.flush()
+        except (XeroError, TokenStoreError) as exc:
+            self._failed(exc)
+            raise
+        if not complete:
             self.stopped = True
+
+    def _failed(self, exc: Exception) -> None:
+        """A failure that ends the run (Xero unreachable, the app's credentials refused) still writes
+        the run report, saying why."""
+        self.reporter.finish(self.engine.outcome, self.engine.client, 1, failure=str(exc))
 
     def _write_state_message(self, state: dict[str, t.Any]) -> None:
         if self.destination.dry_run:
@@ -223,11 +246,11 @@ class TargetXero(Target):
         for warning in self.engine.warnings():
             self.logger.warning("%s", warning)
         code = self.exit_code()
+        report = self.reporter.finish(self.engine.outcome, self.engine.client, code)
         if code == 1:
             self.logger.error("%s", self.engine.failure_message())
         elif code == 2:
-            reasons = "; ".join(self.engine.stop_reasons()) or "Xero's daily call limit was reached"
-            self.logger.error("stopped early, the rest is sent by the next run: %s", reasons)
+            self.logger.error("%s", stop_message(report))
         if code:
             sys.exit(code)
 

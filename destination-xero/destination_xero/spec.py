@@ -77,23 +77,31 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         "Fail the sync when documents were rejected",
         "After processing everything, end with an error if any document was rejected.",
     ),
+    "report_path": (
+        "behaviour",
+        8,
+        "Run report file",
+        "JSON file every run replaces at its end (dry runs and failed runs too): per organisation what was "
+        "created, updated, unchanged, skipped or rejected and why, the calls used, and what to do next. "
+        "`autotask-xero report` turns it into an HTML page or Markdown.",
+    ),
     "run_lock": (
         "advanced",
-        8,
+        9,
         "One run at a time",
         "A run waits for the previous run writing to the same organisation on this host, then stops "
         "without writing (the next run sends everything).",
     ),
     "autotask_invoice_url": (
         "advanced",
-        9,
+        10,
         "Link to the Autotask invoice",
         "Set on each Xero invoice ({id} is the Autotask invoice id) and used to find an invoice renumbered "
         "in Autotask or Xero. Set it once; a changed link is written only with the invoice's next change.",
     ),
     "xero": (
         "advanced",
-        10,
+        11,
         "Xero endpoints",
         "Only for a sandbox or a proxy; leave empty to use Xero.",
     ),

@@ -76,9 +76,14 @@ class Engine:
         config: Config,
         client: XeroClient,
         on_decision: Callable[[dict[str, Any]], None] | None = None,
+        *,
+        recreate_deleted: bool = False,
     ) -> None:
         self.config = config
         self.client = client
+        # an explicit re-sync (autotask-xero resync) enters again invoices a person deleted in Xero; the
+        # adapters never set it, so a scheduled run reports them not_changeable (planner.decide)
+        self.recreate_deleted = recreate_deleted
         self.router = Router(config)
         self.dry_run = config.dry_run
         self.outcome = Outcome(
@@ -297,7 +302,7 @@ class Engine:
         try:
             documents = state.resolver.resolve_contacts(documents)
             documents = state.resolver.resolve_items(documents)
-            decisions = plan(self.client, tenant_id, documents, self._link_prefix)
+            decisions = plan(self.client, tenant_id, documents, self._link_prefix, self.recreate_deleted)
             for decision in decisions:
                 if decision.action not in ("create", "update"):
                     pending.pop(id(decision.document), None)

@@ -7,11 +7,12 @@
    `source-autotask read | destination-xero write` (faster, needs no Meltano);
 3. record a few payments in Xero (full, partial, foreign currency), then the payments job
    (`meltano run xero-payments-to-autotask`, or the Airbyte pair);
-4. print per organisation what was created / updated / unchanged / skipped / rejected (the destination's
-   own `summary` log line and rejected-records file), the payments written back, and the calls used on each
-   API against its limits (Xero's day limit is the sandbox's app tier's, `--xero-tier`, Starter's 1,000 by
-   default) with the response bytes each organisation sent; write the same figures to
-   `<output>/demo-report.html`;
+4. print per organisation what was created / updated / unchanged / skipped / rejected and what to do
+   next, and the payments written back: the run reports the destinations wrote (`report_path`, one per
+   job: `<output>/report-*.json`), rendered by the product's renderer (`autotask-xero report`); then the
+   calls the sandbox counted on each API against its limits (Xero's day limit is the sandbox's app
+   tier's, `--xero-tier`, Starter's 1,000 by default) with the response bytes each organisation sent;
+   write the same page to `<output>/demo-report.html`;
 5. run the forward sync again, ignoring the saved state, and show it wrote nothing to Xero (no duplicates).
 
 Steps 2, 3 and 5 run first; the summary (4) is printed at the end, once every figure is known.
@@ -53,6 +54,7 @@ from typing import Any
 import pendulum
 import requests
 from connector_kit.redaction import redact
+from connector_kit.run_report import RunReport
 from sandbox import jsonmoney
 from sandbox.launcher import RunningSandbox, running_sandbox
 from sandbox.xero.tiers import TIERS
@@ -61,7 +63,7 @@ from . import configs as demo_configs
 from . import meltano_env
 from . import payments as demo_payments
 from . import report as demo_report
-from .jobs import AirbyteRunner, JobResult, Runner
+from .jobs import REPORT_FILES, AirbyteRunner, JobResult, Runner
 from .meltano_runner import MeltanoRunner
 
 DEFAULT_RATE_LIMITS = "scaled:60"
@@ -178,37 +180,35 @@ def _exit_statuses(first: JobResult, payments: JobResult, second: JobResult) -> 
 
 
 def _organisations(
-    summary: dict[str, Any],
-    tenants: dict[str, str],
-    countries: dict[str, tuple[str, str]],
-    rejected: list[dict[str, Any]],
-    decisions: list[dict[str, Any]],
+    report: RunReport | None, tenants: dict[str, str], countries: dict[str, tuple[str, str]]
 ) -> list[dict[str, Any]]:
+    """Each organisation as the forward run's report has it (its counts, causes, figures), with the
+    sandbox's country and base currency; the calls are left out (the sandbox's own count is under
+    `calls`, and the connectors' differ by runner: Singer and Airbyte batch their look-ups differently)."""
+    own = {o.name: o for o in (report.organisations if report else [])}
     orgs = []
     for name, tenant_id in tenants.items():
-        own = summary.get(name) or {}
         country, currency = countries.get(name, ("?", "?"))
-        orgs.append(
-            {
-                "name": name,
-                "tenant_id": tenant_id,
-                "country": country,
-                "currency": currency,
-                "documents": own.get("documents") or {},
-                "rounding_lines": int(own.get("rounding_lines") or 0),
-                "items_attached": int(own.get("items_attached") or 0),
-                "lines_without_item": int(own.get("lines_without_item") or 0),
-                "descriptions_cut": int(own.get("descriptions_cut") or 0),
-                "warnings": list(own.get("warnings") or []),
-                "rejections": demo_report.reason_groups(
-                    r for r in rejected if r.get("tenant_id") == tenant_id
-                ),
-                "skips": demo_report.reason_groups(
-                    d for d in decisions if d.get("tenant_id") == tenant_id and d.get("action") == "skipped"
-                ),
-            }
-        )
+        org = own.get(name)
+        figures = org.model_dump(mode="json", exclude={"usage"}) if org else {"name": name, "documents": {}}
+        orgs.append({**figures, "tenant_id": tenant_id, "country": country, "currency": currency})
     return orgs
+
+
+def _unrouted(report: RunReport | None) -> tuple[int, list[dict[str, Any]]]:
+    """Documents refused before reaching any organisation: how many, and their causes."""
+    if report is None or report.unrouted is None:
+        return 0, []
+    org = report.unrouted
+    return org.total("rejected") + org.total("not_changeable"), [g.model_dump() for g in org.rejections]
+
+
+def _second_counts(report: RunReport | None) -> dict[str, int]:
+    counts = {"unchanged": 0, "skipped": 0, "rejected": 0}
+    for org in report.organisations if report else []:
+        for outcome in counts:
+            counts[outcome] += org.total(outcome)
+    return counts
 
 
 def _prepare_meltano(stack: contextlib.ExitStack, say: Callable[[str], None]) -> tuple[Path, dict[str, str]]:
@@ -232,7 +232,7 @@ def _make_runner(
     if meltano is None:
         return AirbyteRunner(configs, output)
     exe, env = meltano
-    return MeltanoRunner(exe, env, info, configs, secrets_dir / "meltano")
+    return MeltanoRunner(exe, env, info, configs, secrets_dir / "meltano", output)
 
 
 def run(
@@ -250,6 +250,7 @@ def run(
         "rejected-payments.jsonl",
         "demo-report.html",
         "demo-summary.json",
+        *REPORT_FILES.values(),
     ):
         (output / stale).unlink(missing_ok=True)
     with contextlib.ExitStack() as stack:
@@ -275,8 +276,6 @@ def run(
             first = runner.forward(show, rerun=False)
             if first.failure:
                 problems.append(f"first sync: {first.failure}")
-            rejected = _read_jsonl(configs.rejected)
-            decisions = first.decisions()
 
             show("\n[2/4] Customers pay: recording payments in Xero (PUT /Payments)")
             planned: list[demo_payments.Planned] = []
@@ -310,21 +309,22 @@ def run(
         problems += _unplanned_rejections(configs)
         xero_stats = running.admin("xero", "stats")
         autotask_stats = running.admin("autotask", "stats")
-        second_counts: dict[str, int] = {"unchanged": 0, "skipped": 0, "rejected": 0}
-        for org_summary in (second.summary or {}).values():
-            for per in (org_summary.get("documents") or {}).values():
-                for action in second_counts:
-                    second_counts[action] += int(per.get(action, 0))
+        reports = {"forward": first.report, "payments": payments.report, "second": second.report}
+        for name, report in reports.items():
+            if report is None:
+                problems.append(f"the {name} sync wrote no run report ({REPORT_FILES[name]})")
+        unrouted, unrouted_groups = _unrouted(first.report)
         tenants = configs.tenants
         figures: dict[str, Any] = {
             "generated_at": pendulum.now("UTC").to_iso8601_string(),
             "runner": runner.name,
             "rate_limits": rate_limits,
             "seconds": time.monotonic() - started,
-            "organisations": _organisations(first.summary or {}, tenants, countries, rejected, decisions),
-            "unrouted_rejected": int(((first.summary or {}).get("(no tenant)") or {}).get("rejected", 0)),
-            "unrouted_rejections": demo_report.reason_groups(r for r in rejected if not r.get("tenant_id")),
+            "organisations": _organisations(first.report, tenants, countries),
+            "unrouted_rejected": unrouted,
+            "unrouted_rejections": unrouted_groups,
             "rejected_file": str(configs.rejected),
+            "report_files": [str(output / REPORT_FILES[name]) for name in reports],
             "payments": {
                 "recorded": [
                     {
@@ -360,7 +360,7 @@ def run(
             "second_run": {
                 "xero_writes": second_writes,
                 "state_resumed": second.state_resumed,
-                **second_counts,
+                **_second_counts(second.report),
             },
             "exit_status": _exit_statuses(first, payments, second),
             "problems": problems,
@@ -372,12 +372,12 @@ def run(
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(scrub.secrets, handle)
         say("")
-        show(demo_report.text_summary(figures))
-        report = output / "demo-report.html"
-        report.write_text(scrub(demo_report.html_report(figures)), encoding="utf-8")
+        show(demo_report.text_summary(figures, reports))
+        page = output / "demo-report.html"
+        page.write_text(scrub(demo_report.html_report(figures, reports)), encoding="utf-8")
         summary_json = jsonmoney.dumps(figures, indent=2, default=str, compact=False)
         (output / "demo-summary.json").write_text(scrub(summary_json), "utf-8")
-        show(f"\nHTML report: {report}")
+        show(f"\nHTML report: {page}")
     return 1 if problems else 0
 
 

@@ -1,8 +1,9 @@
 """The two jobs of `make demo` as a runner hands them back, and the runner that needs no Meltano.
 
 A runner runs the forward job (Autotask -> Xero) and the payments job (Xero -> Autotask) and returns what
-the connectors themselves reported: the destination's `summary` log line, its `decision`/`event` lines and
-the records read per stream. `demo.cli` builds every figure from a `JobResult`, so the Meltano runner
+the connectors themselves reported: the run report each destination writes (`report_path`, one file per
+job: `REPORT_FILES`), the destination's `summary` log line, its `decision`/`event` lines and the records
+read per stream. `demo.cli` builds every figure from a `JobResult`, so the Meltano runner
 (`demo.meltano_runner`) and the Airbyte pipe below print the same summary for the same sync.
 
 Exit status: both runners run the connectors with the demo's committed config (`fail_on_rejections: true`),
@@ -13,11 +14,15 @@ documented outcome, kept in `JobResult.exit_status` for the summary, not a failu
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from connector_kit.run_report import ReportError, RunReport, load_report
 
 from . import configs as demo_configs
 from .pipe import PipeResult, console_script, run_pipe
@@ -42,6 +47,7 @@ class JobResult:
     state_resumed: bool | None = None  # Meltano only: the run started from the previous run's state
     exit_status: int = 0  # the job's own exit status (`meltano run`, or the pipe): what a scheduler sees
     rejected: int = 0  # what the destination's summary counts as not landed
+    report: RunReport | None = None  # the run report the destination wrote (its `report_path`)
 
     def decisions(self) -> list[dict[str, Any]]:
         return [payload for kind, payload in self.events if kind == "decision"]
@@ -79,6 +85,36 @@ class WarningRelay:
 
 
 RejectionCount = Callable[[dict[str, Any] | None], int | None]
+# Where each job's destination writes its run report (`report_path`), in the demo's output folder.
+REPORT_FILES = {
+    "forward": "report-forward.json",
+    "payments": "report-payments.json",
+    "second": "report-second-sync.json",
+}
+
+
+def report_file(output: Path, job: str) -> Path:
+    return output / REPORT_FILES[job]
+
+
+def read_report(path: Path) -> RunReport | None:
+    """The report a job's destination wrote; None when it wrote none (the job's failure says why)."""
+    try:
+        return load_report(path)
+    except ReportError:
+        return None
+
+
+def with_report_path(config: Path, report: Path, job: str) -> Path:
+    """A copy of a destination config (mode 0600, beside it: it holds credentials) with `report_path`
+    set, so that each job of the demo writes its own report."""
+    data = json.loads(config.read_text(encoding="utf-8"))
+    data["report_path"] = str(report)
+    path = config.with_name(f"{config.stem}.{job}{config.suffix}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+    return path
 
 
 def forward_rejected(summary: dict[str, Any] | None) -> int | None:
@@ -158,6 +194,9 @@ class AirbyteRunner:
                 relay(f"{level.lower()}: {message}")
 
         catalog = str(demo_configs.SOURCE_CATALOG)
+        job = "second" if rerun else "forward"
+        report = report_file(self.output, job)
+        report.unlink(missing_ok=True)
         result = run_pipe(
             [
                 console_script("source-autotask"),
@@ -171,7 +210,7 @@ class AirbyteRunner:
                 console_script("destination-xero"),
                 "write",
                 "--config",
-                str(self.configs.destination),
+                str(with_report_path(self.configs.destination, report, job)),
                 "--catalog",
                 catalog,
             ],
@@ -185,10 +224,15 @@ class AirbyteRunner:
             f"{result.states} checkpoints, source exit {result.source_code}, "
             f"destination exit {result.destination_code}"
         )
-        return _job_result(result, "source-autotask", "destination-xero", forward_rejected)
+        done = _job_result(result, "source-autotask", "destination-xero", forward_rejected)
+        done.report = read_report(report)
+        return done
 
     def payments(self, say: Say) -> JobResult:
         catalog = str(demo_configs.PAYMENTS_CATALOG)
+        report = report_file(self.output, "payments")
+        report.unlink(missing_ok=True)
+        config = with_report_path(self.configs.payments_destination, report, "payments")
         result = run_pipe(
             [
                 console_script("source-xero-payments"),
@@ -202,7 +246,7 @@ class AirbyteRunner:
                 console_script("destination-autotask-payments"),
                 "write",
                 "--config",
-                str(self.configs.payments_destination),
+                str(config),
                 "--catalog",
                 catalog,
             ],
@@ -215,6 +259,7 @@ class AirbyteRunner:
             cwd=self.output,
         )
         job = _job_result(result, "source-xero-payments", "destination-autotask-payments", payments_rejected)
+        job.report = read_report(report)
         say(
             f"  done in {result.seconds:.1f} s: {sum(result.records.values())} records read, "
             f"{marked_paid(job)} Autotask invoice(s) marked paid, source exit {result.source_code}, "

@@ -2,7 +2,8 @@
 
 Meltano runs from its cached virtualenv with the repository's meltano.yml (environment `sandbox`), the
 settings of `integration_tests/meltano/sandbox_env.py` and the demo's own paths (token store, rejected
-records, start dates), so both runners sync the same documents.
+records, start dates, and each job's run report: `jobs.REPORT_FILES`), so both runners sync the same
+documents.
 
 Figures: Meltano is run with `--log-format=json`, one JSON object per line; a plugin's own log lines come
 through with `name` (the plugin) and `event` (its message). The targets' `summary {...}`, `decision {...}`
@@ -37,6 +38,8 @@ from .jobs import (
     forward_rejected,
     marked_paid,
     payments_rejected,
+    read_report,
+    report_file,
 )
 from .pipe import json_tail
 
@@ -175,8 +178,10 @@ class MeltanoRunner:
         info: dict[str, Any],
         configs: demo_configs.DemoConfigs,
         workdir: Path,
+        output: Path | None = None,
     ) -> None:
         self.exe = exe
+        self.output = output or workdir  # where the targets write their run reports
         self.env = {
             **base_env,
             **meltano_env.sandbox_settings(info, workdir),
@@ -203,7 +208,11 @@ class MeltanoRunner:
         """The rerun ignores the saved state (`--full-refresh`): everything is re-read from Autotask, the
         hardest case for duplicates."""
         args = ["--full-refresh", FORWARD_JOB] if rerun else [FORWARD_JOB]
-        result = self._run(args, MeltanoOutput(say, "tap-autotask", "target-xero"), FORWARD_JOB)
+        report = report_file(self.output, "second" if rerun else "forward")
+        report.unlink(missing_ok=True)
+        output = MeltanoOutput(say, "tap-autotask", "target-xero")
+        result = self._run(args, output, FORWARD_JOB, env={"TARGET_XERO_REPORT_PATH": str(report)})
+        result.report = read_report(report)
         decided = len(result.events)
         say(
             f"  done in {result.seconds:.1f} s: {sum(result.records.values())} records read, {decided} "
@@ -214,7 +223,11 @@ class MeltanoRunner:
 
     def payments(self, say: Say) -> JobResult:
         output = MeltanoOutput(say, "tap-xero-payments", "target-autotask-payments", "invoices checked")
-        result = self._run([PAYMENTS_JOB], output, PAYMENTS_JOB, payments_rejected)
+        report = report_file(self.output, "payments")
+        report.unlink(missing_ok=True)
+        env = {"TARGET_AUTOTASK_PAYMENTS_REPORT_PATH": str(report)}
+        result = self._run([PAYMENTS_JOB], output, PAYMENTS_JOB, payments_rejected, env)
+        result.report = read_report(report)
         say(
             f"  done in {result.seconds:.1f} s: {sum(result.records.values())} records read, "
             f"{marked_paid(result)} Autotask invoice(s) marked paid, exit {result.exit_status}"
@@ -223,14 +236,19 @@ class MeltanoRunner:
         return result
 
     def _run(
-        self, args: list[str], output: MeltanoOutput, job: str, count: RejectionCount = forward_rejected
+        self,
+        args: list[str],
+        output: MeltanoOutput,
+        job: str,
+        count: RejectionCount = forward_rejected,
+        env: dict[str, str] | None = None,
     ) -> JobResult:
         started = time.monotonic()
         command = [str(self.exe), "--log-format=json", "run", *args]
         process = subprocess.Popen(
             command,
             cwd=meltano_env.REPO_ROOT,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

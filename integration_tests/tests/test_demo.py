@@ -105,14 +105,14 @@ def test_every_exercised_row_has_figures(demo):
     for name, currency in ((UK, "GBP"), (AU, "AUD"), (US, "USD")):
         org = _org(f, name)
         assert org["currency"] == currency
-        assert _n(org, "invoice", "create") > 0, name
-        assert _n(org, "credit_note", "create") > 0, name
-        assert _n(org, "contact", "create") > 0, name
+        assert _n(org, "invoice", "created") > 0, name
+        assert _n(org, "credit_note", "created") > 0, name
+        assert _n(org, "contact", "created") > 0, name
         assert _n(org, "invoice", "skipped") > 0, name  # voided invoices
         assert org["rounding_lines"] > 0, name
     uk = _org(f, UK)
-    assert _n(uk, "purchase_order", "create") > 0
-    assert _n(uk, "item", "create") > 0
+    assert _n(uk, "purchase_order", "created") > 0
+    assert _n(uk, "item", "created") > 0
     au = _org(f, AU)
     assert _n(au, "invoice", "rejected") > 0
     reasons = {g["example"] for g in au["rejections"]}
@@ -195,11 +195,39 @@ def test_html_report_is_self_contained_and_holds_the_figures(demo):
     for name in (UK, AU, US):
         org = _org(f, name)
         assert name in page
-        assert f"<td>{_n(org, 'invoice', 'create')}</td>" in page
+        assert f"<td>{_n(org, 'invoice', 'created')}</td>" in page
     assert f"Rejected {len(_org(f, AU)['rejections'][0]['documents'])}</span>" in page
-    assert f"<td>Autotask invoices marked paid</td><td>{f['payments']['summary']['marked_paid']}</td>" in page
     assert "Xero writes on the second run: 0" in page
     assert f"runner: {demo['runner']}" in page
+
+
+def test_the_demo_renders_the_destinations_own_run_reports(demo):
+    """The per-organisation figures of the page and the summary are the run reports the destinations
+    wrote (`report_path`), rendered by the product's renderer: the page holds its sections once per
+    report, and the payments figures add up to the destination's own summary line."""
+    from connector_kit.run_report import load_report
+
+    out = demo["out"]
+    forward = load_report(out / "report-forward.json")
+    payments = load_report(out / "report-payments.json")
+    second = load_report(out / "report-second-sync.json")
+    assert (forward.connector, payments.connector) == ("destination-xero", "destination-autotask-payments")
+    assert forward.exit_status == second.exit_status == 1 and payments.exit_status == 0
+    assert [o.name for o in forward.organisations] == [UK, AU, US]
+    au = next(o for o in forward.organisations if o.name == AU)
+    assert any("Map the tax region 'New Zealand GST'" in step for step in forward.next_steps)
+    assert any(g.next_step and "then the next run sends these" in g.next_step for g in au.rejections)
+    summary = demo["figures"]["payments"]["summary"]
+    marked = sum(o.count("invoice", "marked_paid") for o in payments.organisations)
+    assert marked == summary["marked_paid"] > 0
+    assert sum(o.count("invoice", "partial") for o in payments.organisations) == len(summary["partial"])
+    page = (out / "demo-report.html").read_text(encoding="utf-8")
+    assert page.count('<section class="run-report"') == 2  # forward, payments
+    for section in ("What to do next", "Documents per organisation", "Calls against vendor limits"):
+        assert page.count(f"<h3>{section}</h3>") == 2, section
+    assert 'data-connector="destination-autotask-payments"' in page and "<th>marked paid</th>" in page
+    stdout = demo["proc"].stdout
+    assert "What to do next:" in stdout and "Calls against vendor limits:" in stdout
 
 
 def test_no_secret_appears_in_any_output(demo):
