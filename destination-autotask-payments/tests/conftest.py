@@ -1,62 +1,30 @@
-"""One demo sandbox (limits off) per test session, reset before each test; the airbyte-cdk suite hooks."""
+"""One demo sandbox (limits off) per test session, reset before each test; the airbyte-cdk suite hooks
+(shared with the other payments connector: payments_testkit/connector_suite.py)."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox.launcher import RunningSandbox, running_sandbox
+from payments_testkit.connector_suite import (  # noqa: F401
+    connector_base_image_override,
+    connector_image_override,
+    deselect_docker_tests,
+    pytest_configure,
+    sandbox,
+    sandbox_process,
+)
 
-HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture(scope="session")
-def sandbox_process() -> Iterator[RunningSandbox]:
-    with running_sandbox("demo", seed=1, rate_limits="off") as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox(sandbox_process: RunningSandbox) -> RunningSandbox:
-    sandbox_process.reset()
-    return sandbox_process
-
-
-# airbyte-cdk's standard-suite hooks, imported rather than declared through `pytest_plugins` (not allowed
-# in a non-root conftest): they parametrise the suite's tests with the acceptance-test-config scenarios.
-with contextlib.suppress(ImportError):  # the suite module skips itself when the CDK lacks them
-    from airbyte_cdk.test.standard_tests.pytest_hooks import (  # noqa: F401
+with contextlib.suppress(ImportError):  # present only when the CDK has the standard suite
+    from payments_testkit.connector_suite import (  # noqa: F401
         pytest_generate_tests,
         read_from_streams,
         read_scenarios,
     )
 
-
-@pytest.fixture
-def connector_image_override() -> None:
-    return None
-
-
-@pytest.fixture
-def connector_base_image_override() -> None:
-    return None
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Markers the airbyte-cdk standard suite uses (the root config runs with --strict-markers)."""
-    config.addinivalue_line("markers", "requires_creds: needs connector credentials (airbyte-cdk suite)")
-    config.addinivalue_line("markers", "image_tests: builds a Docker image (airbyte-cdk suite; deselected)")
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the standard suites' Docker image tests (no Docker here; images are built in CI)."""
-    keep, drop = [], []
-    for item in items:
-        name = getattr(item, "originalname", item.name)
-        in_suite = HERE in Path(item.path).parents and "standard" in item.path.name
-        (drop if in_suite and ("docker" in name or "image" in name) else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    deselect_docker_tests(config, items, HERE)
