@@ -16,6 +16,8 @@ Subcommands, so that later ones (`reconcile`, `propose-mapping`) join the same c
 - `propose-mapping --source SRC.json --destination DST.json [--since 90d|DATE] -o MAPPING.yaml`: a first
   mapping file from what both accounts hold, read-only, each value with its reason and a TODO for every
   choice it could not make (which both checks refuse); exit 0 complete, 1 with TODOs, 2 nothing written.
+- `preview --source SRC.json --destination DST.json [--since DATE] --html OUT.html`: the first sync as a
+  dry run (forced), one HTML section per organisation; exit 1 when documents would be rejected.
 The config files are the connectors' own (source-autotask's and destination-xero's, `mapping_file`
 included), so the check reads exactly what the sync will.
 """
@@ -31,6 +33,7 @@ from pathlib import Path
 import pendulum
 
 from .check import DEFAULT_DAYS, DEFAULT_MAX_INVOICES, Report, run_check
+from .preview_cli import add_preview
 from .propose_cli import add_propose
 from .reconcile_cli import add_reconcile
 from .report_cli import add_report
@@ -106,6 +109,7 @@ def parser() -> argparse.ArgumentParser:
     add_report(commands)
     add_resync(commands)
     add_propose(commands, _date)
+    add_preview(commands, _date)
     return root
 
 

@@ -267,6 +267,43 @@ def test_no_secret_in_the_file_or_the_output(world):
     assert "refresh_token" not in world["text"] and "token_store" not in world["text"]
 
 
+def test_the_resolved_proposal_pasted_as_mapping_yaml_works_through_the_airbyte_cli(world):
+    """The Airbyte form's text field: the resolved file's text (comments and all) pasted as `mapping_yaml`
+    in a config with no `mapping_file` passes `destination-xero check`, and a dry-run `write` decides every
+    document of all three organisations from it (a dry run, so the real sync below starts from Xero as is)."""
+    text = _resolve(world["text"])
+    pasted = {
+        **world["auth_only"],
+        "mapping_yaml": text,
+        "run_lock": {"directory": str(world["tmp"] / "locks")},
+    }
+    config = _write(world["tmp"] / "destination-pasted.json", pasted)
+    proc = subprocess.run(
+        [console_script("destination-xero"), "check", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    status = next(json.loads(line) for line in proc.stdout.splitlines() if '"CONNECTION_STATUS"' in line)
+    assert status["connectionStatus"]["status"] == "SUCCEEDED", status
+    dry = _write(world["tmp"] / "destination-pasted-dry.json", {**pasted, "dry_run": True})
+    catalog = str(demo_configs.SOURCE_CATALOG)
+    paths = world["paths"]
+    result = run_pipe(
+        [console_script("source-autotask"), "read", "--config", str(paths.source), "--catalog", catalog],
+        [console_script("destination-xero"), "write", "--config", str(dry), "--catalog", catalog],
+        say=lambda _: None,
+        on_log=lambda _level, _message: None,
+        cwd=world["tmp"],
+    )
+    assert result.source_code == 0, result.source_stderr[-2000:]
+    assert "invalid destination-xero config" not in result.destination_stderr
+    decided = {d.get("tenant_id") for kind, d in result.events if kind == "decision"}
+    assert {t["tenant_id"] for t in world["data"]["tenants"]} <= decided
+    # stdout is Airbyte protocol: its CONNECTOR_CONFIG message hands the rotated token to the platform
+    assert not _leaks(world, result.destination_stderr, proc.stderr)
+
+
 def test_resolved_the_check_is_clean_and_a_sync_rejects_only_what_no_mapping_can_place(world):
     world["mapping"].write_text(_resolve(world["text"]), encoding="utf-8")
     resolved = yaml.safe_load(world["mapping"].read_text(encoding="utf-8"))

@@ -26,11 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector_kit.mapping_files import merge_mapping_file
 from xero_client.client import XeroClient, XeroError
 from xero_client.scopes import Requirement, describe_missing, missing, scope_fix
 
-from .config import Config, ConfigError, load_yaml
+from .config import Config, ConfigError, with_mapping_sources
 from .field_paths import FieldPaths, key
 from .org_check import OrgSettings, check_mappings, merge_organisations, read_settings
 
@@ -104,12 +103,13 @@ def is_todo(value: Any) -> bool:
 
 
 def todo_fields(raw: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(field path, value) of every TODO value in the config merged over its `mapping_file`, in order."""
+    """(field path, value) of every TODO value in the config merged over its `mapping_yaml` text and its
+    `mapping_file`, in order."""
     data = dict(raw)
-    mapping_file = data.pop("mapping_file", None)
-    if mapping_file:
-        with contextlib.suppress(ConfigError):  # load_config says why the file cannot be read
-            data = merge_mapping_file(data, load_yaml(mapping_file))
+    with contextlib.suppress(ConfigError):  # load_config says why the text or the file cannot be read
+        data = with_mapping_sources(raw)
+    data.pop("mapping_file", None)
+    data.pop("mapping_yaml", None)
     found: list[tuple[str, str]] = []
 
     def walk(value: Any, path: str, keyed: bool) -> None:

@@ -14,17 +14,21 @@ Shape (see catalogs/destination-xero/config.example.yaml):
   `company_ids`, `currencies`, `default`), optional `mappings`, `split_number_suffix`.
 - `split_policy`: `split` (one document per tenant) or `reject` when an invoice's lines route to
   different tenants.
+- `mapping_file` (a YAML file) or `mapping_yaml` (its text, pasted into a form): tenants and mappings
+  under the config (`with_mapping_sources`);
 - `dry_run`, `rejected_records_path`, `fail_on_rejections`, `report_path` (the run report every run
   writes at its end, dry runs and failed runs included: report.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from connector_kit.config_files import UnreadableFile, read_json_object, read_yaml_object
+import yaml
+from connector_kit.config_files import UnreadableFile, read_json_object, read_yaml_object, without_bom
 from connector_kit.mapping_files import merge_mapping_file as merge_mapping_file
 from connector_kit.numbering import NumberingMapping as NumberingMapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -298,13 +302,38 @@ def _problems(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[str]
     return lines
 
 
-def load_config(raw: dict[str, Any]) -> Config:
-    """Validate a platform config dict; a `mapping_file` key (YAML) is merged under it, tenant by tenant
-    (`merge_mapping_file`)."""
+def mapping_text(text: str) -> dict[str, Any]:
+    """`mapping_yaml`: a mapping file pasted into a form (YAML, so JSON too), as a dict; a text that does
+    not parse is one line naming the field and the line, never the text (it may hold a pasted secret)."""
+    try:
+        loaded = yaml.safe_load(without_bom(text))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not YAML"
+        raise ConfigError(f"mapping_yaml: not YAML or JSON{where}: {problem}") from None
+    if not isinstance(loaded, dict) or not loaded:
+        raise ConfigError("mapping_yaml: must hold a mapping (tenants, mappings) at the top level")
+    return loaded
+
+
+def with_mapping_sources(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The config merged over its `mapping_yaml` text, then over its `mapping_file`, each exactly as a
+    mapping file is (`merge_mapping_file`): pasting the file's text or naming the file is the same."""
     data = dict(raw)
     mapping_file = data.pop("mapping_file", None)
+    text = data.pop("mapping_yaml", None)
+    if text:
+        data = merge_mapping_file(data, mapping_text(str(text)))
     if mapping_file:
         data = merge_mapping_file(data, load_yaml(mapping_file))
+    return data
+
+
+def load_config(raw: dict[str, Any]) -> Config:
+    """Validate a platform config dict; a `mapping_file` key (YAML) and a `mapping_yaml` text are merged
+    under it, tenant by tenant (`with_mapping_sources`)."""
+    data = with_mapping_sources(raw)
     problems: list[str] = []
     defaults = data.get("mappings")
     if isinstance(defaults, dict):

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from .config import ConfigError, load_yaml
+from .config import ConfigError, with_mapping_sources
 
 
 def key(name: str) -> str:
@@ -30,13 +30,10 @@ class FieldPaths:
         self._defaults: set[str] = set()
         if raw is None:
             return
-        data = dict(raw)
-        mapping_file = data.pop("mapping_file", None)
-        if mapping_file:
-            try:
-                data = {**load_yaml(mapping_file), **data}
-            except ConfigError:
-                return  # load_config reported it already; fall back to the tenant's own paths
+        try:  # the mapping text and file merged exactly as load_config merges them
+            data = with_mapping_sources(raw)
+        except ConfigError:
+            return  # load_config reported it already; fall back to the tenant's own paths
         defaults = data.get("mappings")
         self._defaults = set(defaults) if isinstance(defaults, Mapping) else set()
         tenants = data.get("tenants")

@@ -6,8 +6,10 @@ both are derived here from `Config.model_json_schema()` with connector_kit.spec_
 connector's spec uses (its docstring says why each adaptation: `$ref`s inlined, `Optional[X]` as plain `X`,
 `Decimal` as number or string, `SecretStr` as the one mark of a secret). Beyond what the kit does:
 - the mapping sections' docstrings stay as their descriptions (`inline(..., keep_descriptions=True)`);
-- the top-level `mappings` (defaults for every tenant) and `mapping_file` (a YAML file merged under the
-  config) are added: `load_config` accepts them before the model sees the data;
+- the top-level `mappings` (defaults for every tenant), `mapping_file` (a YAML file merged under the
+  config) and `mapping_yaml` (the same file's text, pasted into a form) are added: `load_config` accepts
+  them before the model sees the data;
+- every model field gets a title and a description from config_docs.py (why a table: its docstring);
 - titles, descriptions, order and groups come from the tables below, so the UI reads like a form.
 `tenants` is not required by the schema because a `mapping_file` may hold them; `load_config` reports a
 missing one by name at `check`.
@@ -21,6 +23,7 @@ from typing import Any
 from connector_kit.spec_schema import AIRBYTE_SECRET, inline, mark_secrets, simplify, singer_schema
 
 from .config import Config, Mappings
+from .config_docs import MODEL_DOCS
 
 GROUPS = [
     {"id": "connection", "title": "Xero connection"},
@@ -58,28 +61,35 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         "Mapping file (YAML)",
         "Path to a YAML file holding tenants and mappings; the keys of this config take precedence.",
     ),
+    "mapping_yaml": (
+        "organisations",
+        4,
+        "Mapping (YAML or JSON text)",
+        "The whole mapping file pasted as text (what `autotask-xero propose-mapping` writes): tenants and "
+        "mappings, merged exactly as a mapping file is; the keys of this config take precedence.",
+    ),
     "split_policy": (
         "behaviour",
-        4,
+        5,
         "Invoices spanning organisations",
         "split: one document per organisation; reject: such invoices are rejected.",
     ),
-    "dry_run": ("behaviour", 5, "Dry run", "Decide and log the exact payloads without writing to Xero."),
+    "dry_run": ("behaviour", 6, "Dry run", "Decide and log the exact payloads without writing to Xero."),
     "rejected_records_path": (
         "behaviour",
-        6,
+        7,
         "Rejected records file",
         "JSONL file where every rejected document is appended with the reason and Xero's messages.",
     ),
     "fail_on_rejections": (
         "behaviour",
-        7,
+        8,
         "Fail the sync when documents were rejected",
         "After processing everything, end with an error if any document was rejected.",
     ),
     "report_path": (
         "behaviour",
-        8,
+        9,
         "Run report file",
         "JSON file every run replaces at its end (dry runs and failed runs too): per organisation what was "
         "created, updated, unchanged, skipped or rejected and why, the calls used, and what to do next. "
@@ -87,21 +97,21 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
     ),
     "run_lock": (
         "advanced",
-        9,
+        10,
         "One run at a time",
         "A run waits for the previous run writing to the same organisation on this host, then stops "
         "without writing (the next run sends everything).",
     ),
     "autotask_invoice_url": (
         "advanced",
-        10,
+        11,
         "Link to the Autotask invoice",
         "Set on each Xero invoice ({id} is the Autotask invoice id) and used to find an invoice renumbered "
         "in Autotask or Xero. Set it once; a changed link is written only with the invoice's next change.",
     ),
     "xero": (
         "advanced",
-        11,
+        12,
         "Xero endpoints",
         "Only for a sandbox or a proxy; leave empty to use Xero.",
     ),
@@ -152,13 +162,24 @@ def _document(schema: dict[str, Any]) -> None:
             prop["title"], prop["description"] = FIELD_DOCS[name]
 
 
+def _described(model: str, schema: dict[str, Any]) -> None:
+    """The form's words (config_docs.py) on one model's schema, before it is inlined."""
+    for name, (title, description) in MODEL_DOCS.get(model, {}).items():
+        prop = schema["properties"][name]
+        prop["title"], prop["description"] = title, description
+
+
 def _base() -> dict[str, Any]:
     raw = Config.model_json_schema()
     mappings = Mappings.model_json_schema()
     defs = {**raw.get("$defs", {}), **mappings.get("$defs", {})}
+    for model, definition in defs.items():
+        _described(model, definition)
+    _described("Mappings", mappings)
     schema: dict[str, Any] = simplify(inline(raw, defs, keep_descriptions=True))
     schema["properties"]["mappings"] = simplify(inline(mappings, defs, keep_descriptions=True))
     schema["properties"]["mapping_file"] = {"type": "string"}
+    schema["properties"]["mapping_yaml"] = {"type": "string", "multiline": True}
     schema["required"] = ["auth"]
     schema.pop("description", None)
     for name, (_, _, title, description) in TOP_LEVEL.items():
