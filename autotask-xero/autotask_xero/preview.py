@@ -48,8 +48,7 @@ def _tax_calculator(
     engine: Engine, tenant_id: str, amount: Decimal, tax_type: str, kinds: str
 ) -> Decimal | None:
     """Xero's per-line tax for a line, from the organisation's own tax rates (None: rate not known)."""
-    state = engine._tenants.get(tenant_id)
-    profile = state.profile if state is not None else None
+    profile = engine.profile(tenant_id)
     rate = profile.tax_rates.get(tax_type) if profile is not None else None
     if rate is None:
         return None

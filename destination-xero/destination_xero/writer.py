@@ -333,6 +333,12 @@ class Engine:
                     )
                 )
 
+    def profile(self, tenant_id: str) -> OrgProfile | None:
+        """The organisation's settings as read this run (None before its first flush, or unknown): for
+        tools that explain the decisions, such as the preview's per-line tax."""
+        state = self._tenants.get(tenant_id)
+        return state.profile if state is not None else None
+
     # ---- outcome -------------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
         """Per tenant: counts by kind and action, rounding lines, line figures, warnings, calls used and
