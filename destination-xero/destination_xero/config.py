@@ -23,7 +23,6 @@ Shape (see catalogs/destination-xero/config.example.yaml):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,13 +30,71 @@ import yaml
 from connector_kit.config_files import UnreadableFile, read_json_object, read_yaml_object, without_bom
 from connector_kit.mapping_files import merge_mapping_file as merge_mapping_file
 from connector_kit.numbering import NumberingMapping as NumberingMapping
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from xero_client.settings import XERO_API_URL as XERO_API_URL
 from xero_client.settings import XERO_CONNECTIONS_URL as XERO_CONNECTIONS_URL
 from xero_client.settings import XERO_IDENTITY_URL as XERO_IDENTITY_URL
 from xero_client.settings import ClientCredentialsAuth as ClientCredentialsAuth
 from xero_client.settings import RefreshTokenAuth as RefreshTokenAuth
 from xero_client.settings import XeroEndpoints as XeroEndpoints
+
+from .config_mappings import (
+    AccountMapping as AccountMapping,
+)
+from .config_mappings import (
+    AttachmentMapping as AttachmentMapping,
+)
+from .config_mappings import (
+    BrandingMapping as BrandingMapping,
+)
+from .config_mappings import (
+    ContactMapping as ContactMapping,
+)
+from .config_mappings import (
+    CurrencyMapping as CurrencyMapping,
+)
+from .config_mappings import (
+    InventoryMapping as InventoryMapping,
+)
+from .config_mappings import (
+    ItemMapping as ItemMapping,
+)
+from .config_mappings import (
+    Mappings as Mappings,
+)
+from .config_mappings import (
+    MatchRule as MatchRule,
+)
+from .config_mappings import (
+    PurchaseOrderMapping as PurchaseOrderMapping,
+)
+from .config_mappings import (
+    RoundingMapping as RoundingMapping,
+)
+from .config_mappings import (
+    SkipRules as SkipRules,
+)
+from .config_mappings import (
+    StatusMapping as StatusMapping,
+)
+from .config_mappings import (
+    StrictModel as StrictModel,
+)
+from .config_mappings import (
+    TaxMapping as TaxMapping,
+)
+from .config_mappings import (
+    TrackingMapping as TrackingMapping,
+)
+from .config_mappings import (
+    TrackingSource as TrackingSource,
+)
+from .config_mappings import (
+    UdfRule as UdfRule,
+)
+from .config_mappings import (
+    XeroStatus as XeroStatus,
+)
 
 # The granular set (apps created on or after 2 March 2026 are refused accounting.transactions; scopes.py)
 DEFAULT_SCOPES = "offline_access accounting.invoices accounting.contacts accounting.settings"
@@ -47,16 +104,7 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message lists every problem with the field path."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class UdfRule(_Model):
-    name: str = Field(min_length=1)
-    values: list[str] = Field(min_length=1)
-
-
-class Route(_Model):
+class Route(StrictModel):
     """Rules are OR-ed: a line goes to this tenant when any rule matches (case-insensitive names).
     `branches` (organizational level 1) and `lines_of_business` (level 2) are per-line rules; the others
     are the document's (routing.py says how each applies to purchase orders)."""
@@ -74,132 +122,7 @@ class Route(_Model):
         )
 
 
-class TaxMapping(_Model):
-    """Autotask tax → Xero TaxType. A line of a tax-exempt company that Autotask did not tax uses
-    `exempt_by_region`, then `exempt`, before any other rule: its region and categories say what a taxable
-    customer would pay, not what this one was billed. Every other line: tax name, region+category,
-    category, region, `no_tax`, `default` (mapping_rules.py `tax_type`). Keys match case-insensitively."""
-
-    by_tax_name: dict[str, str] = Field(default_factory=dict)
-    by_region_category: dict[str, str] = Field(default_factory=dict)  # "Region / Category"
-    by_category: dict[str, str] = Field(default_factory=dict)
-    by_region: dict[str, str] = Field(default_factory=dict)
-    exempt: str | None = None  # lines of tax-exempt companies (Autotask isTaxExempt) carrying no tax
-    exempt_by_region: dict[str, str] = Field(default_factory=dict)  # the same, per tax region, before exempt
-    no_tax: str | None = None  # lines carrying no Autotask tax category/region
-    default: str | None = None
-    purchase: str | None = None  # TaxType for purchase-order lines
-    rates: dict[str, Decimal] = Field(default_factory=dict)  # TaxType -> percent; overrides Xero TaxRates
-
-
-class AccountMapping(_Model):
-    by_billing_code: dict[str, str] = Field(default_factory=dict)
-    by_billing_item_type: dict[str, str] = Field(default_factory=dict)
-    by_product_category: dict[str, str] = Field(default_factory=dict)
-    default: str | None = None
-    purchase: str | None = None
-
-
-class ItemMapping(_Model):
-    """Autotask products and services as Xero items on the lines that carry them (mapping_item.py,
-    item_codes.py).
-
-    A code longer than Xero's 30 characters is shortened by the declared rule in item_codes.py. A line
-    whose product or service gives no code (a product without a SKU under `code_from: sku`) is, by
-    default, posted without an item, on its mapped account, and counted and named in the run summary;
-    `missing_code: reject` rejects its document instead, naming the product."""
-
-    enabled: bool = False
-    code_from: Literal["sku", "name", "id"] = "sku"
-    prefix: str = ""
-    create_missing: bool = False
-    missing_code: Literal["line_without_item", "reject"] = "line_without_item"
-
-
-MatchRule = Literal["contact_number", "account_number", "name"]
-_DEFAULT_MATCH: list[MatchRule] = ["contact_number", "account_number", "name"]
-
-
-class ContactMapping(_Model):
-    match: list[MatchRule] = Field(default_factory=lambda: list(_DEFAULT_MATCH), min_length=1)
-    contact_number_prefix: str = "AT-"
-    create_missing: bool = True
-    update_details: bool = False
-    unarchive: bool = True
-
-
-class BrandingMapping(_Model):
-    by_template: dict[str, str] = Field(default_factory=dict)  # template name or id -> theme name or id
-    default: str | None = None
-
-
-class TrackingMapping(_Model):
-    category: str = Field(min_length=1)
-    source: Literal["line_of_business", "branch", "company_udf", "billing_code", "billing_item_type"]
-    udf_name: str | None = None
-    options: dict[str, str] = Field(default_factory=dict)  # source value -> option name; empty = same
-    default_option: str | None = None
-
-    @model_validator(mode="after")
-    def _udf_needs_name(self) -> TrackingMapping:
-        if self.source == "company_udf" and not self.udf_name:
-            raise ValueError("tracking source company_udf needs udf_name")
-        return self
-
-
-XeroStatus = Literal["DRAFT", "SUBMITTED", "AUTHORISED"]
-
-
-class StatusMapping(_Model):
-    invoice: XeroStatus = "AUTHORISED"
-    credit_note: XeroStatus = "AUTHORISED"
-    purchase_order: XeroStatus = "DRAFT"
-    mark_sent: bool = False
-    line_amount_types: Literal["Exclusive", "Inclusive", "NoTax"] = "Exclusive"
-    due_date: Literal["autotask", "payment_term"] = "autotask"
-    default_due_days: int = Field(default=30, ge=0)
-
-
-class RoundingMapping(_Model):
-    """A document may carry a rounding line of at most `tolerance + tolerance_per_line x lines`."""
-
-    account: str | None = None
-    tolerance: Decimal = Field(default=Decimal("0.01"), ge=0)
-    tolerance_per_line: Decimal = Field(default=Decimal("0.012"), ge=0)
-    tax_type: str = "NONE"
-    description: str = "Rounding adjustment"
-    # "autotask": when Xero's per-line tax rounding would sum to a TotalTax a cent or more away from the tax
-    # Autotask billed, the fewest lines carry a TaxAmount one cent from Xero's own figure so that TotalTax
-    # matches (Xero allows the override); "xero": Xero's figures, a cent may differ.
-    tax_amounts: Literal["autotask", "xero"] = "autotask"
-
-
-class CurrencyMapping(_Model):
-    """Autotask exchange rates are "foreign units per internal unit": they are sent to Xero as CurrencyRate
-    only when `autotask_internal_currency` is declared and is the organisation's base currency."""
-
-    autotask_internal_currency: str | None = Field(default=None, min_length=3, max_length=3)
-    update_issued_rates: bool = Field(
-        default=False,
-        description="Also rewrite the CurrencyRate of documents already approved in Xero when Autotask's "
-        "rate changes; by default an approved document keeps the rate it was issued at (drafts follow).",
-    )
-
-
-class Mappings(_Model):
-    tax: TaxMapping = Field(default_factory=TaxMapping)
-    accounts: AccountMapping = Field(default_factory=AccountMapping)
-    items: ItemMapping = Field(default_factory=ItemMapping)
-    contacts: ContactMapping = Field(default_factory=ContactMapping)
-    branding: BrandingMapping = Field(default_factory=BrandingMapping)
-    tracking: list[TrackingMapping] = Field(default_factory=list, max_length=2)
-    numbering: NumberingMapping = Field(default_factory=NumberingMapping)
-    status: StatusMapping = Field(default_factory=StatusMapping)
-    rounding: RoundingMapping = Field(default_factory=RoundingMapping)
-    currency: CurrencyMapping = Field(default_factory=CurrencyMapping)
-
-
-class Tenant(_Model):
+class Tenant(StrictModel):
     tenant_id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     route: Route = Field(default_factory=Route)
@@ -208,7 +131,7 @@ class Tenant(_Model):
     base_currency: str | None = None  # else read from the organisation
 
 
-class RunLockSettings(_Model):
+class RunLockSettings(StrictModel):
     """One run at a time per Xero organisation on this host (run_lock.py says why and how)."""
 
     enabled: bool = True
@@ -227,7 +150,7 @@ DEFAULT_INVOICE_URL = (
 )
 
 
-class Config(_Model):
+class Config(StrictModel):
     auth: ClientCredentialsAuth | RefreshTokenAuth = Field(discriminator="type")
     xero: XeroEndpoints = Field(default_factory=XeroEndpoints)
     tenants: list[Tenant] = Field(min_length=1)

@@ -31,6 +31,15 @@ class Address:
     attention: str | None = None
 
 
+def udf_value(udfs: Mapping[str, str], name: str) -> str | None:
+    """A user-defined field's value by name, case-insensitively (Autotask names are shown as typed)."""
+    wanted = name.lower()
+    for key, value in udfs.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
 @dataclass(frozen=True)
 class Company:
     id: int
@@ -45,13 +54,11 @@ class Company:
     is_active: bool = True
     address: Address = field(default_factory=Address)
     udfs: Mapping[str, str] = field(default_factory=dict)
+    territory: str | None = None  # the company's sales territory (Autotask Territories), its name
+    company_type: str | None = None  # the label of Autotask's companyType (Customer, Vendor, ...)
 
     def udf(self, name: str) -> str | None:
-        wanted = name.lower()
-        for key, value in self.udfs.items():
-            if key.lower() == wanted:
-                return value
-        return None
+        return udf_value(self.udfs, name)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,17 @@ class InvoiceLine:
     line_of_business: str | None = None
     branch: str | None = None  # Autotask organizational level 1 (branch / division)
     product: ProductRef | None = None
+    department: str | None = None  # the department of the line's billing code (Autotask Departments)
+
+
+@dataclass(frozen=True)
+class InvoicePdf:
+    """The invoice's PDF as Autotask renders it (the source's `invoice_pdfs`), to attach in Xero."""
+
+    file_name: str
+    content_type: str
+    data: bytes
+    sha256: str  # of `data`, hex: names a changed PDF (attachments.py)
 
 
 @dataclass(frozen=True)
@@ -107,10 +125,16 @@ class Invoice:
     payment_term_days: int | None = None
     tax_region_name: str | None = None
     order_number: str | None = None
+    udfs: Mapping[str, str] = field(default_factory=dict)  # the invoice's own user-defined fields
+    pdf: InvoicePdf | None = None  # when the source was asked for PDFs and Autotask served one
+    pdf_error: str | None = None  # why the source could not read the PDF (the invoice is still sent)
 
     @property
     def is_credit(self) -> bool:
         return self.total < 0
+
+    def udf(self, name: str) -> str | None:
+        return udf_value(self.udfs, name)
 
 
 @dataclass(frozen=True)
@@ -139,3 +163,5 @@ class PurchaseOrder:
     cancelled: bool = False
     reference: str | None = None
     freight: Decimal = ZERO
+    status_name: str | None = None  # the label of Autotask's status (New, Submitted, Received Full, ...)
+    received_date: pendulum.Date | None = None  # the latest receiving of its items, when received
