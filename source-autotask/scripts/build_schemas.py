@@ -85,7 +85,7 @@ ENTITY_FIELDS: dict[str, str] = {
         "id:i batchID:i comments:s companyID:i createDateTime:d creatorResourceID:i dueDate:d fromDate:d "
         "invoiceDateTime:d invoiceEditorTemplateID:i invoiceNumber:s invoiceTotal:n isVoided:b orderNumber:s "
         "paidDate:d paymentTerm:i taxGroup:i taxRegionName:s toDate:d totalTaxValue:n voidedByResourceID:i "
-        "voidedDate:d webServiceDate:d"
+        "voidedDate:d webServiceDate:d userDefinedFields:u"
     ),
     "BillingItems": (
         "id:i accountManagerWhenApprovedID:i billingCodeID:i billingItemType:i companyID:i "
@@ -190,9 +190,13 @@ def company_snapshot() -> dict[str, Any]:
             "taxID",
             "parentCompanyID",
             "webAddress",
+            "territoryID",
             "userDefinedFields",
         }
     }
+    # picklist labels: numbers differ between databases, a mapping names the label
+    props["companyTypeName"] = nullable("string")
+    props["territoryName"] = nullable("string")
     props["taxRegionName"] = nullable("string")
     props["countryName"] = nullable("string")
     props["countryCode"] = nullable("string")
@@ -248,6 +252,7 @@ def main() -> None:
             "organizationalLevel2ID": nullable("integer"),
             "organizationalLevel2Name": nullable("string"),
             "sortOrderID": nullable("integer"),
+            "departmentName": nullable("string"),
         }
     )
     currency = {
@@ -268,6 +273,17 @@ def main() -> None:
             "lineCount": {"type": "integer"},
             "linesTotal": {"type": "number"},
             "linesTaxTotal": {"type": "number"},
+            # with `invoice_pdfs` on; both null when it is off
+            "invoicePDF": obj(
+                {
+                    "fileName": {"type": "string"},
+                    "contentType": {"type": "string"},
+                    "data": {"type": "string", "contentEncoding": "base64"},
+                    "size": {"type": "integer"},
+                    "sha256": {"type": "string"},
+                }
+            ),
+            "invoicePDFError": nullable("string"),
         }
     )
     schemas["invoices"] = schema(invoice)
@@ -280,6 +296,7 @@ def main() -> None:
     order.update(
         {
             "statusName": nullable("string"),
+            "receivedDate": {"type": ["null", "string"], "format": "date-time"},
             "paymentTermName": nullable("string"),
             "taxRegionName": nullable("string"),
             "currency": obj(currency),

@@ -190,6 +190,16 @@ class SourceConfig(BaseModel):
         json_schema_extra=_order(11),
     )
 
+    invoice_pdfs: bool = Field(
+        default=False,
+        title="Invoice PDFs",
+        description="Read the PDF Autotask renders for each invoice sent (one call per invoice sent, none "
+        "for an unchanged one) and put it in the record as invoicePDF, for a destination that attaches it. "
+        "A PDF that cannot be read never holds the invoice back: it is sent with invoicePDFError instead, "
+        "and the PDF is read again next sync.",
+        json_schema_extra=_order(12),
+    )
+
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> SourceConfig:
         """The config in `raw` (a platform's config file), or a `ConfigError` naming the first bad field."""
@@ -216,6 +226,7 @@ class SourceConfig(BaseModel):
             **{key: _float(raw, key) for key in ("threshold_share", "request_timeout")},
             "max_retries": _int(raw, "max_retries"),
             "backoff_base_seconds": _float(raw, "backoff_base_seconds"),
+            "invoice_pdfs": _bool(raw, "invoice_pdfs"),
         }
 
     @property
@@ -307,6 +318,21 @@ def _int(raw: Mapping[str, Any], key: str) -> int:
     if not low <= number <= high:
         raise ConfigError(f"config field {key} must be between {low} and {high}, got {number}")
     return number
+
+
+def _bool(raw: Mapping[str, Any], key: str) -> bool:
+    """A switch: JSON true/false, or the text a platform's environment variables carry (`true`, `0`...)."""
+    value = raw.get(key)
+    if value is None or value == "":
+        return bool(SourceConfig.model_fields[key].default)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"config field {key} must be true or false, got {value!r}")
 
 
 def _float(raw: Mapping[str, Any], key: str) -> float:

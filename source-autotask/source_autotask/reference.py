@@ -3,6 +3,9 @@
 Small tables (tax regions, currencies, templates...) are read in full the first time a record needs them.
 Large ones (companies, products) are fetched by id, in `id in [...]` queries of up to 500 ids, only for
 the ids the current batch of documents references, and cached for the rest of the sync.
+An entity that only adds a detail (a billing code's department name) is read "optionally": a database
+that refuses it loses that detail, with one warning, and the sync goes on.
+Picklists are read once per entity (one `entityInformation/fields` call gives all of its picklists).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class ReferenceData:
         self._lock = threading.RLock()
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._by_id: dict[str, dict[int, dict[str, Any] | None]] = {}
-        self._picklists: dict[tuple[str, str], dict[int, str]] = {}
+        self._picklists: dict[str, dict[str, dict[int, str]]] = {}
         self._unavailable: set[str] = set()
 
     def table(self, entity: str) -> dict[int, dict[str, Any]]:
@@ -48,6 +51,16 @@ class ReferenceData:
                 return cached[int(record_id)]
         return self.table(entity).get(int(record_id))
 
+    def get_optional(self, entity: str, record_id: Any) -> dict[str, Any] | None:
+        """Like `get` on a small table, but a database that refuses the entity only loses the detail."""
+        if record_id is None or entity in self._unavailable:
+            return None
+        try:
+            return self.table(entity).get(int(record_id))
+        except AutotaskApiError as exc:
+            self._mark_unavailable(entity, exc)
+            return None
+
     def get_cached(self, entity: str, record_id: Any) -> dict[str, Any] | None:
         """A row fetched earlier by `prefetch` (never triggers a call)."""
         if record_id is None:
@@ -64,8 +77,14 @@ class ReferenceData:
         try:
             self.prefetch(entity, ids)
         except AutotaskApiError as exc:
+            self._mark_unavailable(entity, exc)
+
+    def _mark_unavailable(self, entity: str, exc: AutotaskApiError) -> None:
+        with self._lock:
+            if entity in self._unavailable:
+                return
             self._unavailable.add(entity)
-            LOGGER.warning("Cannot read %s, the details it adds are left empty: %s", entity, exc)
+        LOGGER.warning("Cannot read %s, the details it adds are left empty: %s", entity, exc)
 
     def prefetch(self, entity: str, ids: Iterable[Any]) -> None:
         """Fetch the rows of `ids` not yet known, 500 ids per query."""
@@ -84,10 +103,9 @@ class ReferenceData:
 
     def picklist(self, entity: str, field: str) -> dict[int, str]:
         with self._lock:
-            key = (entity, field)
-            if key not in self._picklists:
-                self._picklists[key] = self.client.picklist(entity, field)
-            return self._picklists[key]
+            if entity not in self._picklists:
+                self._picklists[entity] = self.client.picklists(entity)
+            return self._picklists[entity].get(field.lower(), {})
 
     def internal_currency(self) -> dict[str, Any] | None:
         return next((row for row in self.table("Currencies").values() if row.get("isInternalCurrency")), None)

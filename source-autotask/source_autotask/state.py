@@ -7,8 +7,8 @@ stream is read as if it had no state (which re-reads from `start_date`: slower, 
 
 The shapes (`None` for a key means it is absent):
 - cursor streams: `{"cursor": "<UTC ISO>"}`;
-- window streams: `{"cursor": "<UTC ISO>", "fingerprints": {"<id>": "<hash>"}, "retry": [<id>, ...]}`,
-  every key optional, but at least one present.
+- window streams: `{"cursor": "<UTC ISO>", "fingerprints": {"<id>": "<hash>"}, "retry": [<id>, ...],
+  "pdf_retry": [<id>, ...]}`, every key optional, but at least one present.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .records.project import parse_datetime
 from .streams.specs import StreamSpec, SyncKind
 
 State = dict[str, Any]
-KEYS = {SyncKind.CURSOR: ("cursor",), SyncKind.WINDOW: ("cursor", "fingerprints", "retry")}
+KEYS = {SyncKind.CURSOR: ("cursor",), SyncKind.WINDOW: ("cursor", "fingerprints", "retry", "pdf_retry")}
 
 
 def refusal(stream: str, problem: str) -> str:
@@ -62,7 +62,7 @@ def _problem(key: str, value: Any) -> str | None:
             return "fingerprints holds something other than text ids and text fingerprints"
         return None
     if not isinstance(value, list) or not all(_is_id(item) for item in value):
-        return f"retry is {shown(value)}, not a list of Autotask ids (whole numbers)"
+        return f"{key} is {shown(value)}, not a list of Autotask ids (whole numbers)"
     return None
 
 

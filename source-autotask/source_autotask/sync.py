@@ -13,6 +13,8 @@ State per stream (a JSON object):
   however old, in `in` lists of 500; each one is assembled like a window document and emitted whatever its
   fingerprint (once, even when the window returns it too). The state written back keeps the list, sorted,
   minus the ids Autotask no longer returns (a warning names them); held-back invoices stay in it.
+- `pdf_retry` (invoices, with `invoice_pdfs`): the invoices sent without their PDF (`pdfs.py`), read by id
+  and sent again, PDF read again, on the next read like `retry`; an id leaves once its PDF was read.
 Clock: a read starts at Autotask's time, the `Date` header of the client's first response (the local UTC
 time when it has none). No cursor passes that start: a later date (a typing error in the future, or a
 change made while the sync ran) is emitted as usual but kept out of the cursor, so its document is read
@@ -26,23 +28,25 @@ connection paused for months, must not skip what was billed meanwhile).
 A saved state of the wrong shape (see `state.py`) is refused with one warning naming the stream and what
 was wrong, and the stream is read as if it had no state.
 Documents are read in id order and assembled in batches, their lines fetched in bulk (`batches.py`).
+Invoices the read emits get their PDF on the way out (`pdfs.py`, with `invoice_pdfs`), after the
+fingerprint is taken, so a PDF is read only for an invoice sent and never makes one count as changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-import simplejson
 from autotask_client.client import AutotaskClient
 from autotask_client.query import F, Filter, Query, any_of, chunked
 
 from .batches import DocumentBatches, Held, NamedInvoices, Record
 from .config import SourceConfig
+from .naming import describe, fingerprint, shown_date
+from .pdfs import InvoicePdfs
 from .records.documents import picklist_label
 from .records.project import iso, parse_datetime, project
 from .reference import ReferenceData
@@ -54,14 +58,6 @@ LOGGER = logging.getLogger("source_autotask")
 # are midnight in the MSP's time zone, up to 14 hours ahead of UTC); further ones for a typing error.
 FUTURE_MARGIN_HOURS = 14
 MAX_LATE_REPORTS = 20
-LABELS = {
-    "invoices": "invoice",
-    "purchase_orders": "purchase order",
-    "companies": "company",
-    "contacts": "contact",
-    "services": "service",
-}
-
 # full streams whose picklist numbers also go out as labels (`productCategory` -> `productCategoryName`)
 PICKLIST_LABELS: dict[str, tuple[str, ...]] = {"products": ("productCategory",)}
 
@@ -72,6 +68,7 @@ class SyncSession:
         self.client = client or AutotaskClient(config.connection)
         self.reference = ReferenceData(self.client, config.page_size)
         self.documents = DocumentBatches(self.client, self.reference, config.page_size)
+        self.pdfs = InvoicePdfs(self.client, config.invoice_pdfs)
         self.states: dict[str, State] = {}
         self.held_back: dict[str, list[int]] = {}
         self._late_reports: dict[str, int] = {}
@@ -141,14 +138,14 @@ class SyncSession:
             if moved > future:
                 LOGGER.warning(
                     "%s: %s %s is in the future; kept out of the cursor, re-read every sync",
-                    _describe(spec, raw),
+                    describe(spec, raw),
                     name,
-                    _shown_date(moved),
+                    shown_date(moved),
                 )
             else:
                 LOGGER.info(
                     "%s: %s %s is after this sync started (%s); kept out of the cursor, read again next sync",
-                    _describe(spec, raw),
+                    describe(spec, raw),
                     name,
                     iso(moved),
                     iso(start),
@@ -173,7 +170,9 @@ class SyncSession:
     def read_invoices(self, numbers: Sequence[str], ids: Sequence[int]) -> NamedInvoices:
         """Given invoices, however old, assembled exactly as `read` emits them; no state is read or kept
         (`autotask-xero resync`: an admin's explicit request, outside the schedule)."""
-        return self.documents.named_invoices(numbers, ids)
+        found = self.documents.named_invoices(numbers, ids)
+        found.records = list(self.pdfs.attach(found.records))
+        return found
 
     def log_usage(self) -> None:
         LOGGER.info(self.client.usage_summary())
@@ -248,6 +247,8 @@ class SyncSession:
         previous: Mapping[str, str] = state.get("fingerprints") or {}
         retry: list[int] | None = state.get("retry")
         forced = set(retry or ())
+        pdfs = spec.name == "invoices" and self.config.invoice_pdfs
+        wanted = forced | set(state.get("pdf_retry") or () if pdfs else ())  # emitted whatever their print
         old_cursor = parse_datetime(state.get("cursor"))
         read = _WindowRead(newest=old_cursor)
 
@@ -259,16 +260,21 @@ class SyncSession:
 
         def emitted(rows: Iterable[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
             for record in self.documents.assembled(spec.name, rows, held):
-                key = str(record["id"])
-                fingerprint = _fingerprint(record)
-                dates = [parse_datetime(record.get(name)) for name in spec.cursor_fields]
-                read.seen[key] = (fingerprint, max((d for d in dates if d is not None), default=None))
-                if previous.get(key) != fingerprint or record["id"] in forced:
+                key, printed = str(record["id"]), fingerprint(record)
+                # a purchase order's receivedDate moves too: it keeps the fingerprint as long as the others
+                dates = [parse_datetime(record.get(name)) for name in (*spec.cursor_fields, "receivedDate")]
+                read.seen[key] = (printed, max((d for d in dates if d is not None), default=None))
+                if previous.get(key) != printed or record["id"] in wanted:
                     yield record
 
-        yield from emitted(window_rows(), read.held)
         retry_held: list[Held] = []
-        yield from emitted(self._retry_rows(spec, sorted(forced - read.returned), read), retry_held)
+
+        def documents() -> Iterator[Record]:
+            yield from emitted(window_rows(), read.held)
+            again = wanted | self._received_in_window(spec, old_cursor)
+            yield from emitted(self._retry_rows(spec, sorted(again - read.returned), read), retry_held)
+
+        yield from (self.pdfs.attach(documents()) if spec.name == "invoices" else documents())
         self._report_late_total(spec)
         self._report_held(spec, read.held + retry_held)
         newest = self._window_cursor(read, old_cursor, start)
@@ -285,7 +291,18 @@ class SyncSession:
             out["fingerprints"] = {**previous, **{key: fp for key, (fp, _) in read.seen.items()}}
         if retry is not None:
             out["retry"] = self._kept_retry(spec, forced, read.returned)
+        if pdfs and self.pdfs.failed:
+            out["pdf_retry"] = sorted(self.pdfs.failed)
         self.states[spec.name] = out
+
+    def _received_in_window(self, spec: StreamSpec, cursor: pendulum.DateTime | None) -> set[int]:
+        """Purchase orders with a receiving in the look-back window: a receiving moves none of an order's
+        own dates, so an order received weeks after it was submitted is read again by id (and sent if it
+        changed). No cursor means the window is the whole read already."""
+        if spec.name != "purchase_orders" or cursor is None:
+            return set()
+        lower = cursor.subtract(days=self.config.lookback_days)
+        return self.documents.received_since(max(lower, self.config.start_date or lower))
 
     def _retry_rows(
         self, spec: StreamSpec, ids: Sequence[int], read: _WindowRead
@@ -358,22 +375,3 @@ class _WindowRead:
     returned: set[int] = field(default_factory=set)
     seen: dict[str, tuple[str, pendulum.DateTime | None]] = field(default_factory=dict)
     held: list[Held] = field(default_factory=list)
-
-
-def _describe(spec: StreamSpec, raw: Mapping[str, Any]) -> str:
-    """How a warning names a document: `invoice 20123 (id 555)`, `company id 12`."""
-    number = str(raw.get("invoiceNumber") or "").strip() if spec.name == "invoices" else ""
-    label = LABELS.get(spec.name, spec.name)
-    return f"{label} {number} (id {raw.get('id')})" if number else f"{label} id {raw.get('id')}"
-
-
-def _shown_date(moment: pendulum.DateTime) -> str:
-    """`2027-11-10` for a date-only value (midnight), the full UTC time otherwise."""
-    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
-        return moment.to_date_string()
-    return iso(moment)
-
-
-def _fingerprint(record: Mapping[str, Any]) -> str:
-    text = simplejson.dumps(record, use_decimal=True, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:20]

@@ -122,3 +122,18 @@ def test_a_dated_start_stays_where_it_is_whatever_the_clock(unit_config: dict[st
     )
     assert config.start_shown(pendulum.datetime(2030, 1, 1, tz="UTC")) == "2025-01-31"
     assert SourceConfig.from_mapping(unit_config).start_from(pendulum.now("UTC")) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "read"), [(None, False), (True, True), (False, False), ("true", True), ("0", False)]
+)
+def test_invoice_pdfs_is_a_switch_off_by_default(unit_config: dict[str, Any], given: Any, read: bool) -> None:
+    raw = dict(unit_config) if given is None else {**unit_config, "invoice_pdfs": given}
+    assert SourceConfig.from_mapping(raw).invoice_pdfs is read
+    assert CONFIG_SCHEMA["properties"]["invoice_pdfs"]["type"] == "boolean"
+    assert CONFIG_SCHEMA["properties"]["invoice_pdfs"]["default"] is False
+
+
+def test_a_bad_invoice_pdfs_value_is_one_clear_line(unit_config: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match="config field invoice_pdfs must be true or false, got 'sometimes'"):
+        SourceConfig.from_mapping({**unit_config, "invoice_pdfs": "sometimes"})

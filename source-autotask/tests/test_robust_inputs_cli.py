@@ -188,8 +188,8 @@ def test_airbyte_bad_stream_states_are_each_named_and_read_from_scratch(files: d
         ({"retry": "32000001"}, "retry is '32000001' (text), not a list of Autotask ids (whole numbers)"),
         (
             {"createDateTime": "2026-10-01T00:00:00Z"},
-            "it has none of the keys cursor, fingerprints, retry (found createDateTime): an older or "
-            "foreign shape",
+            "it has none of the keys cursor, fingerprints, retry, pdf_retry (found createDateTime): an older "
+            "or foreign shape",
         ),
     ],
 )

@@ -66,6 +66,10 @@ ADDED = {
     "productCategoryName",
     "serviceSku",
     "lineTotal",
+    "departmentName",
+    "invoicePDF",
+    "invoicePDFError",
+    "receivedDate",
 }
 SWAGGER_TYPES = {
     "integer": "integer",

@@ -7,7 +7,9 @@ Routes (path segments matched case-insensitively, entity names too):
   GET|POST /atservicesrest/v1.0/{Entity}/query[/count|/next]
   GET  /atservicesrest/v1.0/{Entity}/{id}
   GET  /atservicesrest/v1.0/{Entity}/entityInformation[/fields|/userDefinedFields]
-  GET  /atservicesrest/v1.0/{Parent}/{parentId}/{Child}[/{id}]    (PurchaseOrders/Items, Companies/Contacts)
+  GET  /atservicesrest/v1.0/{Parent}/{parentId}/{Child}[/{id}]    (PurchaseOrders/Items, Companies/Contacts,
+                                                                   PurchaseOrderItems/Receiving)
+  GET  /atservicesrest/v1.0/Invoices/{id}/InvoicePDF               (the invoice as a PDF: invoice_pdf.py)
   PATCH|PUT /atservicesrest/v1.0/{Entity}                          (id in the body)
 
 Auth, as the live API reports it (apigrate/autotask-restapi#19): an unknown (or missing) `UserName` is
@@ -29,7 +31,10 @@ Choices where the sources are unconfirmed:
   every emulated entity (the swagger has no DELETE for any of them).
 
 Test control (not part of the emulated API): `POST /__sandbox/rows` edits or inserts rows as a person in
-the Autotask UI would; the contract is in admin_rows.py.
+the Autotask UI would; the contract is in admin_rows.py. `POST /__sandbox/invoice_pdf_faults`
+`{"ids": [<invoice id>, ...], "status": 500, "message": "..."}` makes those invoices' InvoicePDF calls
+fail with that status and `{"errors": [message]}` (status and message optional; `{"ids": []}` clears
+them; a reset clears them too), as a broken invoice template does in a real database.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from ..server import CallContext, json_response
 from . import admin_rows, metadata
 from .catalog import CHILDREN, ENTITIES, EntityDef, entity
 from .errors import AutotaskError, RouteError, method_not_allowed, not_found
+from .invoice_pdf import invoice_pdf_model
 from .limits import HOURLY_THRESHOLD, THRESHOLD_TIMEFRAME_MINUTES, AutotaskLimits, ThrottleError
 from .query import Query, parse_query
 from .store import Database, Record, Table
@@ -81,6 +87,7 @@ class AutotaskApp:
         self.credentials = credentials
         self.db = Database(ENTITIES, data)
         self.limits = AutotaskLimits(clock, policy)
+        self.pdf_faults: dict[int, tuple[int, str]] = {}
 
     # --- the ApiApp protocol -----------------------------------------------------------------------------
 
@@ -119,6 +126,7 @@ class AutotaskApp:
     def reset(self) -> None:
         self.db.reset()
         self.limits.reset()
+        self.pdf_faults = {}
 
     def admin(self, action: str, request: Request) -> Response | None:
         if action == "rows" and request.method == "POST":
@@ -132,6 +140,9 @@ class AutotaskApp:
                 raise ValueError("latency seconds must be between 0 and 30")
             self.limits.extra_latency = seconds
             return json_response({"latency_seconds": seconds})
+        if action == "invoice_pdf_faults" and request.method == "POST":
+            self.pdf_faults = _pdf_faults(request.get_json(force=True))
+            return json_response({"invoice_pdf_faults": sorted(self.pdf_faults)})
         return None
 
     # --- routing -----------------------------------------------------------------------------------------
@@ -214,6 +225,9 @@ class AutotaskApp:
         if len(rest) == 1:
             _only(request, "GET")
             return self._item(table, table.get(record_id))
+        if ent.name == "Invoices" and lowered[1:] == ["invoicepdf"]:
+            _only(request, "GET")
+            return self._invoice_pdf(table, record_id)
         child = CHILDREN.get((ent.name, lowered[1]))
         if child is None or len(rest) > 3:
             raise not_found(request.url)
@@ -277,6 +291,15 @@ class AutotaskApp:
             spec = _json_body(request)
         ctx.log_body = _loggable(spec)
         return parse_query(table, spec), search_text
+
+    def _invoice_pdf(self, table: Table, record_id: int) -> Response:
+        fault = self.pdf_faults.get(record_id)
+        if fault is not None:
+            raise AutotaskError(*fault)
+        record = table.get(record_id)
+        if record is None:
+            return _text_response('{"item":null}')
+        return json_response(invoice_pdf_model(self.db, record))
 
     def _item(self, table: Table, record: Record | None) -> Response:
         if record is None:
@@ -400,6 +423,22 @@ def _loggable(value: Any) -> Any:
     return value
 
 
+def _pdf_faults(body: Any) -> dict[int, tuple[int, str]]:
+    """invoice id -> (status, message) from `{"ids": [...], "status": 500, "message": "..."}`."""
+    if not isinstance(body, dict) or not isinstance(body.get("ids"), list):
+        raise ValueError(
+            'invoice_pdf_faults takes {"ids": [<invoice id>, ...], "status": 500, "message": "..."}'
+        )
+    ids = body["ids"]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise ValueError("invoice_pdf_faults ids must be whole numbers")
+    status = body.get("status", 500)
+    if not isinstance(status, int) or not 400 <= status <= 599:
+        raise ValueError("invoice_pdf_faults status must be an HTTP error status (400-599)")
+    message = str(body.get("message") or "An error occurred while generating the invoice PDF.")
+    return {int(i): (status, message) for i in ids}
+
+
 def _int_segment(text: str) -> int | None:
     if not text.isdigit():
         return None
@@ -454,7 +493,9 @@ def _template(segments: list[str]) -> str | None:
         parts += [names.get(s, s) for s in rest]
     elif rest:
         parts.append("{id}")
-        if len(rest) >= 2:
+        if target.name == "Invoices" and rest[1:] == ["invoicepdf"]:
+            parts.append("InvoicePDF")
+        elif len(rest) >= 2:
             child = CHILDREN.get((target.name, rest[1]))
             parts.append(rest[1] if child is None else segments[4][:1].upper() + rest[1][1:])
         if len(rest) >= 3:

@@ -185,7 +185,8 @@ ENTITIES: tuple[EntityDef, ...] = (
         "BillingCodes",
         "BillingCode",
         _fields(
-            """id/l afterHoursWorkType/i billingCodeType/i department/i description/s/500 externalNumber/s/100
+            """id/l afterHoursWorkType/i billingCodeType/i department/i>Departments description/s/500
+            externalNumber/s/100
             generalLedgerAccount/i isActive/b isExcludedFromNewContracts/b markupRate/d name/s/200
             taxCategoryID/i>TaxCategories unitCost/d unitPrice/d useType/i"""
         ),
@@ -334,6 +335,25 @@ ENTITIES: tuple[EntityDef, ...] = (
         can_create=True,
         can_update=True,
     ),
+    # BillingCodes.department points here (ecitsolutions/Autotask Get-AtwsAllocationCode.ps1:
+    # "Department ID").
+    EntityDef(
+        "Departments",
+        "Department",
+        _fields("id/l description/s/1000 name/s/100 number/s/50 primaryLocationID/i"),
+        can_create=True,
+        can_update=True,
+    ),
+    # One row per receiving of a purchase order item (the UI's "Receive"); written through the child
+    # `PurchaseOrderItems/{parentId}/Receiving`, which the sandbox serves read-only like its other children.
+    EntityDef(
+        "PurchaseOrderItemReceiving",
+        "PurchaseOrderItemReceiving",
+        _fields(
+            """id/l purchaseOrderItemID/l>PurchaseOrderItems quantityBackOrdered/i quantityNowReceiving/i
+            quantityPreviouslyReceived/i receiveDate/t receivedByResourceID/i serialNumber/s/100"""
+        ),
+    ),
 )
 
 BY_NAME: dict[str, EntityDef] = {e.name.lower(): e for e in ENTITIES}
@@ -342,6 +362,7 @@ BY_NAME: dict[str, EntityDef] = {e.name.lower(): e for e in ENTITIES}
 CHILDREN: dict[tuple[str, str], tuple[str, str]] = {
     ("PurchaseOrders", "items"): ("PurchaseOrderItems", "orderID"),
     ("Companies", "contacts"): ("Contacts", "companyID"),
+    ("PurchaseOrderItems", "receiving"): ("PurchaseOrderItemReceiving", "purchaseOrderItemID"),
 }
 
 # Fields whose picklist is the PaymentTerms records rather than a fixed list.

@@ -50,10 +50,24 @@ BILLING_CODE_TYPES: dict[int, str] = {
     3: "Internal Allocation Code",
 }
 
+# Companies.territoryID is a picklist (the territories an admin defines), not a reference: the swagger has
+# no Territories entity, and ecitsolutions/Autotask's cmdlets, generated from a live database's field
+# information, complete `-TerritoryID` from `Get-AtwsPicklistValue -Entity Account -FieldName TerritoryID`.
+TERRITORIES: dict[int, str] = {
+    1: "London & South East",
+    2: "UK Regions",
+    3: "Europe",
+    4: "US West",
+    5: "US Central & East",
+    6: "Canada",
+    7: "Australia",
+    8: "New Zealand",
+}
+
 # entity name -> field name -> picklist (the `paymentTerm` picklists take their values from PaymentTerms).
 PICKLISTS: dict[str, dict[str, dict[int, str]]] = {
     "BillingItems": {"billingItemType": BILLING_ITEM_TYPES},
-    "Companies": {"companyType": COMPANY_TYPES},
+    "Companies": {"companyType": COMPANY_TYPES, "territoryID": TERRITORIES},
     "PurchaseOrders": {"status": PURCHASE_ORDER_STATUSES},
     "Products": {"productCategory": PRODUCT_CATEGORIES},
     "BillingCodes": {"billingCodeType": BILLING_CODE_TYPES},

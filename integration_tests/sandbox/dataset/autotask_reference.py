@@ -152,6 +152,27 @@ BILLING_CODES: tuple[BillingCode, ...] = (
 )
 CODE = {code.name: code for code in BILLING_CODES}
 
+# Departments (BillingCodes.department points here). Freight and travel belong to none, so a line may have
+# no department.
+DEPARTMENTS: tuple[tuple[int, str, str, str], ...] = (
+    (29682901, "Service Desk", "SD", "First- and second-line support, remote and on site"),
+    (29682902, "Professional Services", "PS", "Project delivery"),
+    (29682903, "Procurement", "PROC", "Hardware and software supply"),
+    (29682904, "Managed Services", "MS", "Recurring managed services and subscriptions"),
+)
+CODE_DEPARTMENT: dict[str, int] = {
+    "Remote Support": 29682901,
+    "Onsite Support": 29682901,
+    "After Hours Support": 29682901,
+    "Included Support": 29682901,
+    "Project Labour": 29682902,
+    "Hardware": 29682903,
+    "Software Licences": 29682903,
+    "Legacy Hardware": 29682903,
+    "Managed Services": 29682904,
+    "Cloud Subscriptions": 29682904,
+}
+
 
 @dataclass(frozen=True)
 class ServiceDef:
@@ -464,7 +485,7 @@ def reference_records() -> dict[str, list[dict[str, Any]]]:
             "id": c.id,
             "afterHoursWorkType": None,
             "billingCodeType": c.type,
-            "department": None,
+            "department": CODE_DEPARTMENT.get(c.name),
             "description": c.name,
             "externalNumber": f"GL-{c.gl}",
             "generalLedgerAccount": c.gl,
@@ -513,6 +534,10 @@ def reference_records() -> dict[str, list[dict[str, Any]]]:
         "PaymentTerms": terms,
         "BillingCodes": codes,
         "Services": services,
+        "Departments": [
+            {"id": did, "description": desc, "name": name, "number": number, "primaryLocationID": None}
+            for did, name, number, desc in DEPARTMENTS
+        ],
     }
 
 

@@ -45,6 +45,9 @@ from .names import (
 ANCHOR = pendulum.datetime(2026, 11, 1, tz="UTC")
 INVOICE_WINDOW_DAYS = 90
 UDF_XERO_ORG = "Xero Organisation"
+UDF_XERO_SYNC = (
+    "Xero Sync"  # an invoice UDF ("no sync" flags live in one like it); demo invoices leave it empty
+)
 
 COMPANY_BASE = 30_000_000
 CONTACT_BASE = 31_000_000
@@ -174,8 +177,19 @@ def _company_record(
         "createdByResourceID": ref.ADMIN_RESOURCE_ID,
         "lastActivityDate": ts(modified),
         "lastTrackedModifiedDateTime": ts(modified),
+        "territoryID": territory_id(region, city),
         "userDefinedFields": [{"name": UDF_XERO_ORG, "value": route}],
     }
+
+
+def territory_id(region: Region, city: str) -> int:
+    """The sales territory (Companies.territoryID picklist) of a company, from where it is: no random draw,
+    so adding territories left every other generated value as it was."""
+    if region.country == "GB":
+        return 1 if city in ("London", "Reading") else 2
+    if region.country == "US":
+        return 4 if city in ("San Francisco", "Los Angeles", "San Diego", "Portland") else 5
+    return {"IE": 3, "DE": 3, "CA": 6, "AU": 7, "NZ": 8}.get(region.country, 3)
 
 
 def _tax_id(rng: random.Random, region: Region) -> str | None:
@@ -748,6 +762,7 @@ class InvoiceBuilder:
             "voidedByResourceID": ref.ADMIN_RESOURCE_ID if voided else None,
             "voidedDate": self.days.midnight(max(days_before - 3, 0)) if voided else None,
             "webServiceDate": None,
+            "userDefinedFields": [{"name": UDF_XERO_SYNC, "value": None}],
         }
 
 

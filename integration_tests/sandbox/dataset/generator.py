@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import autotask_reference as ref
+from .autotask_receiving import receivings
 from .autotask_side import CompanyBuilder, InvoiceBuilder, purchase_orders
 from .xero_side import xero_tenants
 
@@ -42,5 +43,6 @@ def generate(invoices: int, seed: int = 1) -> dict[str, Any]:
     autotask["ContractCharges"] = billing.contract_charges
     autotask["PurchaseOrders"] = orders
     autotask["PurchaseOrderItems"] = order_items
+    autotask["PurchaseOrderItemReceiving"] = receivings(orders, order_items)
     numbers = {record["companyName"]: record["companyNumber"] for record in companies.records}
     return {"autotask": autotask, "xero": xero_tenants(numbers)}

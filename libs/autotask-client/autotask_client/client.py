@@ -8,6 +8,10 @@ Choices where the sources are silent or unconfirmed (safer for the user):
 - A 401 invalidates the cached zone once (the database may have moved zones, `zones.py`) before giving up.
 - Every response's `Date` header feeds `clock`: the first one is the session's start time, the bound no
   cursor may pass (see `clock.py`).
+- An invoice's PDF is read at `GET /v1.0/Invoices/{id}/InvoicePDF`, not at the swagger's malformed
+  `/V1.0/InvoicePDF`: the path KelvinTegelaar/AutotaskAPI (`Public/Get-AutotaskAPIResource.ps1`) and
+  msoukhomlinov/n8n-nodes-autotask (`nodes/Autotask/resources/invoices/execute.ts`) call; the answer is
+  read and checked by `invoice_pdf.py`.
 Secrets (the API secret and the integration code) are redacted from every error and log message.
 """
 
@@ -27,6 +31,7 @@ from connector_kit.clock import ServerClock
 from connector_kit.redaction import redact
 
 from .errors import AuthenticationError, AutotaskApiError
+from .invoice_pdf import InvoicePdf, read_invoice_pdf
 from .pacing import EndpointSlots, ThresholdPacer
 from .query import Query, dumps
 from .responses import RetryableError, interpret, parse_json
@@ -157,14 +162,35 @@ class AutotaskClient:
 
     def picklist(self, entity: str, field: str) -> dict[int, str]:
         """Labels of a picklist field, read from the database (picklist numbers differ between databases)."""
+        return self.picklists(entity).get(field.lower(), {})
+
+    def picklists(self, entity: str) -> dict[str, dict[int, str]]:
+        """Every picklist of an entity from one `entityInformation/fields` call: lower-cased field name ->
+        value -> label (a caller needing two picklists of one entity pays one call, not two)."""
+        out: dict[str, dict[int, str]] = {}
         for item in self.fields(entity):
-            if str(item.get("name", "")).lower() == field.lower():
-                return {
-                    int(value["value"]): str(value.get("label"))
-                    for value in item.get("picklistValues") or []
-                    if str(value.get("value", "")).lstrip("-").isdigit()
-                }
-        return {}
+            values = item.get("picklistValues")
+            if not item.get("isPickList") and not values:
+                continue
+            out[str(item.get("name", "")).lower()] = {
+                int(value["value"]): str(value.get("label"))
+                for value in values or []
+                if str(value.get("value", "")).lstrip("-").isdigit()
+            }
+        return out
+
+    def invoice_pdf(self, invoice_id: int) -> InvoicePdf:
+        """The PDF Autotask renders for an invoice (`GET /v1.0/Invoices/{id}/InvoicePDF`), checked.
+
+        The live path is not the swagger's (see `invoice_pdf.py` for the public clients that call it).
+        The call is paced, retried and held to the thread limit like any read of the Invoices endpoint,
+        and counted as `InvoicePDF` in `calls`. Raises `InvoicePdfError` when Autotask answers without a
+        usable PDF, and the usual `AutotaskApiError` family when it refuses the call."""
+        url = f"{self.entity_url('Invoices')}/{int(invoice_id)}/InvoicePDF"
+        payload = self._call(
+            "GET", url, "Invoices", what=f"InvoicePDF of invoice id {invoice_id}", counted_as="InvoicePDF"
+        )
+        return read_invoice_pdf(payload, int(invoice_id))
 
     def threshold_information(self) -> dict[str, Any]:
         payload = self._call(
@@ -244,10 +270,11 @@ class AutotaskClient:
         what: str = "",
         paced: bool = True,
         brief: bool = False,
+        counted_as: str | None = None,
     ) -> Any:
         sender = self._send_briefly if brief else self._send_with_retries
         try:
-            return sender(method, url, entity, params, body, what, paced)
+            return sender(method, url, entity, params, body, what, paced, counted_as or entity)
         except RetryableError as exc:
             raise exc.error from None
 
@@ -270,11 +297,12 @@ class AutotaskClient:
         body: str | None,
         what: str,
         paced: bool,
+        counted_as: str,
     ) -> Any:
         if paced:
             self.pacer.before_call()
         with self._calls_lock:
-            self.calls[entity] += 1
+            self.calls[counted_as] += 1
         try:
             with self._slots.hold(entity):
                 response = self.session.request(

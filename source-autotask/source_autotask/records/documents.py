@@ -15,7 +15,16 @@ Facts and choices:
   `productID` of the ticket, project or contract charge the item was billed from (or the item's own
   `productID` should a database return one); lines from labour, expenses or services have none.
 - A line carries what item and account mapping need without another stream: the product's SKU, name and
-  category (number and label), the service's name and SKU (when the database returns one).
+  category (number and label), the service's name and SKU (when the database returns one), and the name
+  of its billing code's department (BillingCodes.department -> Departments; a database that refuses
+  Departments leaves it empty, with one warning).
+- The company snapshot carries the labels of its `companyType` and `territoryID` picklists (tracking and
+  routing name "Customer" or "US West"; the numbers differ between databases). A territory is a picklist
+  value of Companies.territoryID, not a record: the REST API has no Territories entity (none in the
+  swagger; ecitsolutions/Autotask's cmdlets, generated from live field information, complete TerritoryID
+  from the Account picklist).
+- A purchase order's `receivedDate` is the latest `receiveDate` of its items' PurchaseOrderItemReceiving
+  rows (read in bulk by the batch, `batches.py`), null when nothing was received.
 - Money stays Decimal from the wire to the output; totals are summed in Decimal.
 """
 
@@ -43,6 +52,8 @@ def company_snapshot(ref: ReferenceData, company_id: Any, owner: str, stream: st
             f"{owner}: company {company_id} was not found in Autotask (deleted, or not readable)"
         )
     snapshot = project(raw, stream, ("company",) if stream == "invoices" else ("vendor",), entity="Companies")
+    snapshot["companyTypeName"] = picklist_label(ref, "Companies", "companyType", snapshot.get("companyType"))
+    snapshot["territoryName"] = picklist_label(ref, "Companies", "territoryID", snapshot.get("territoryID"))
     region = ref.get("TaxRegions", raw.get("taxRegionID"))
     snapshot["taxRegionName"] = region.get("name") if region else None
     for prefix, key in (("country", "countryID"), ("billToCountry", "billToCountryID")):
@@ -111,6 +122,8 @@ def assemble_line(
     line["billingCodeName"] = code.get("name") if code else None
     line["billingCodeExternalNumber"] = code.get("externalNumber") if code else None
     line["generalLedgerAccount"] = code.get("generalLedgerAccount") if code else None
+    department = ref.get_optional("Departments", code.get("department")) if code else None
+    line["departmentName"] = department.get("name") if department else None
     line.update(service_fields(ref, line.get("serviceID")))
     line.update(product_fields(ref, line_product_id(raw, ref)))
     tax_category_id = raw.get("taxCategoryID") or (code.get("taxCategoryID") if code else None)
@@ -178,7 +191,10 @@ def picklist_label(ref: ReferenceData, entity: str, field: str, value: Any) -> s
 
 
 def assemble_purchase_order(
-    raw: Mapping[str, Any], raw_items: Sequence[Mapping[str, Any]], ref: ReferenceData
+    raw: Mapping[str, Any],
+    raw_items: Sequence[Mapping[str, Any]],
+    ref: ReferenceData,
+    received: str | None = None,
 ) -> dict[str, Any]:
     owner = f"purchase order id {raw.get('id')}"
     record = project(raw, "purchase_orders", entity="PurchaseOrders")
@@ -188,6 +204,7 @@ def assemble_purchase_order(
     record["currency"] = document_currency(ref, record["vendor"], "purchase_orders")
     statuses = ref.picklist("PurchaseOrders", "status")
     record["statusName"] = statuses.get(record["status"]) if record.get("status") is not None else None
+    record["receivedDate"] = received
     term = ref.get("PaymentTerms", record.get("paymentTerm"))
     record["paymentTermName"] = term.get("name") if term else None
     region = ref.get("TaxRegions", record.get("taxRegionID"))
