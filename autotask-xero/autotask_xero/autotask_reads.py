@@ -10,14 +10,19 @@ the imports change. What is read, in as few calls as the config needs:
 - the invoices dated on or after `since` (at most `limit`), their billing items (`invoiceID in [...]`,
   500 ids a query) and their companies (`id in [...]`);
 - one `MaxRecords: 1` query per company UDF value the config names (does any company have it at all?),
-  and one for the company ids it names.
+  and one for the company ids it names;
+- only when a tracking rule reads them (`details`): the Companies picklists (one call: the labels of
+  `companyType` and `territoryID`, a picklist since the REST API has no Territories entity) and the
+  Departments table (a billing code's `department`); a database that refuses Departments leaves the
+  department out, as the source does.
 On the demo dataset (300 invoices) that is about 20 calls.
 
 The invoice records are shaped like source-autotask's (records/documents.py): the company snapshot with
-its UDFs and tax region name, `currency`, `taxRegion`; per line
-`taxCategoryName` (the item's own category, else its billing code's, as the source resolves it),
-`organizationalLevel1Name` and `2Name`, `billingCodeName`, `billingItemTypeName`. They carry nothing
-else: destination-xero's coverage.py reads them as it reads the source's records.
+its UDFs, tax region name and (when asked for) `territoryName` and `companyTypeName`, the invoice's own
+`userDefinedFields` (skip rules read them), `currency`, `taxRegion`; per line `taxCategoryName` (the
+item's own category, else its billing code's, as the source resolves it), `organizationalLevel1Name` and
+`2Name`, `billingCodeName`, `billingItemTypeName` and (when asked for) `departmentName`. They carry
+nothing else: destination-xero's coverage.py reads them as it reads the source's records.
 """
 
 from __future__ import annotations
@@ -40,9 +45,12 @@ REFERENCE: dict[str, tuple[str, ...]] = {
     "OrganizationalLevel1s": ("name", "isActive"),
     "OrganizationalLevel2s": ("name", "isActive"),
     "OrganizationalLevelAssociations": ("organizationalLevel1ID", "organizationalLevel2ID"),
-    "BillingCodes": ("name", "isActive", "taxCategoryID"),
+    "BillingCodes": ("name", "isActive", "taxCategoryID", "department"),
     "InvoiceTemplates": ("name",),
+    "Departments": ("name",),
 }
+# the tracking sources whose values a narrow record carries only when asked (each costs a call)
+DETAILS = frozenset({"territory", "company_type", "department"})
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,13 @@ def _unknown_field(exc: AutotaskApiError) -> bool:
 
 
 class AutotaskReads:
-    def __init__(self, client: AutotaskClient) -> None:
+    def __init__(self, client: AutotaskClient, details: frozenset[str] = frozenset()) -> None:
         self.client = client
+        self.details = details & DETAILS  # which of DETAILS the invoices must carry (check.py says)
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
         self._picklists: dict[tuple[str, str], dict[int, str]] = {}
+        self._company_labels: dict[str, dict[int, str]] | None = None
+        self._departments_refused = False
         self.udf_names: set[str] = set()  # seen on the companies read
         self.udf_values: dict[str, set[str]] = {}  # UDF name (lower-cased) -> the values seen
 
@@ -79,6 +90,26 @@ class AutotaskReads:
         if (entity, field) not in self._picklists:
             self._picklists[(entity, field)] = self.client.picklist(entity, field)
         return self._picklists[(entity, field)]
+
+    def company_picklists(self) -> dict[str, dict[int, str]]:
+        """The labels of Companies' picklists (lower-cased field name), from one call, read once."""
+        if self._company_labels is None:
+            self._company_labels = self.client.picklists("Companies")
+        return self._company_labels
+
+    def departments(self) -> dict[int, dict[str, Any]] | None:
+        """The Departments table; None when Autotask refuses it (a department is then left out)."""
+        if not self._departments_refused:
+            try:
+                return self.table("Departments")
+            except AutotaskApiError:
+                self._departments_refused = True
+        return None
+
+    def department(self, department_id: Any) -> str | None:
+        table = self.departments() if department_id is not None else None
+        row = table.get(_int(department_id) or -1) if table is not None else None
+        return str(row["name"]) if row and row.get("name") is not None else None
 
     def name(self, entity: str, record_id: Any, field: str = "name") -> str | None:
         if record_id is None:
@@ -182,6 +213,11 @@ class AutotaskReads:
             "userDefinedFields": company.get("userDefinedFields") or [],
             "taxRegionName": self.name("TaxRegions", company.get("taxRegionID")),
         }
+        if self.details & {"territory", "company_type"}:
+            labels = self.company_picklists()
+            for name, field in (("territoryName", "territoryID"), ("companyTypeName", "companyType")):
+                value = _int(company.get(field))
+                snapshot[name] = labels.get(field.lower(), {}).get(value) if value is not None else None
         region_id = raw.get("taxGroup") or company.get("taxRegionID")
         record: dict[str, Any] = {
             "id": raw.get("id"),
@@ -196,6 +232,7 @@ class AutotaskReads:
             "company": snapshot,
             "currency": self._currency(company),
             "invoiceEditorTemplateID": raw.get("invoiceEditorTemplateID"),
+            "userDefinedFields": raw.get("userDefinedFields") or [],
             "lines": [self._line(line, types) for line in raw_lines],
         }
         record["lineCount"] = len(record["lines"])
@@ -210,6 +247,9 @@ class AutotaskReads:
         level1 = association.get("organizationalLevel1ID") if association else None
         level2 = association.get("organizationalLevel2ID") if association else None
         item_type = _int(raw.get("billingItemType"))
+        department = None
+        if code and "department" in self.details:
+            department = self.department(code.get("department"))
         return {
             "id": raw.get("id"),
             "quantity": raw.get("quantity"),
@@ -224,6 +264,7 @@ class AutotaskReads:
             "taxCategoryName": self.name("TaxCategories", category_id),
             "organizationalLevel1Name": self.name("OrganizationalLevel1s", level1),
             "organizationalLevel2Name": self.name("OrganizationalLevel2s", level2),
+            "departmentName": department,
         }
 
 

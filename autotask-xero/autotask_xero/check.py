@@ -143,7 +143,9 @@ def _autotask(
 ) -> None:
     """The Autotask side: the names the mapping mentions, and the recent invoices run through it."""
     client = AutotaskClient(source.connection)
-    reads = AutotaskReads(client)
+    tenants = destination[0].tenants if destination else []
+    tracked = frozenset(rule.source for t in tenants for rule in t.mappings.tracking)
+    reads = AutotaskReads(client, tracked)  # the details only tracking rules read, each a call
     try:
         since = since or default_since(client, source)
         invoices = reads.invoices(since, max_invoices)

@@ -32,7 +32,12 @@ LABELS: dict[Kind, str] = {
     "billing_item_type": "billing item type",
     "product_category": "product category",
     "invoice_template": "invoice template",
+    "territory": "territory",
+    "company_type": "company type",
+    "department": "department",
 }
+# kinds read from the Companies picklists (one call for both): kind -> lower-cased field name
+COMPANY_PICKLISTS: dict[Kind, str] = {"territory": "territoryid", "company_type": "companytype"}
 # kinds whose config keys may also be the Autotask id
 ALSO_BY_ID: dict[Kind, str] = {"billing_code": "BillingCodes", "invoice_template": "InvoiceTemplates"}
 
@@ -61,6 +66,11 @@ class _Names:
         }
         if kind in picklists:
             return list(reads.picklist(*picklists[kind]).values())
+        if kind in COMPANY_PICKLISTS:
+            return list(reads.company_picklists().get(COMPANY_PICKLISTS[kind], {}).values())
+        if kind == "department":
+            rows = (reads.departments() or {}).values()
+            return [str(r["name"]) for r in rows if r.get("name") is not None]
         entity, field = {
             "line_of_business": ("OrganizationalLevel2s", "name"),
             "branch": ("OrganizationalLevel1s", "name"),
@@ -117,6 +127,8 @@ def name_problems(named: Iterable[NamedField], reads: AutotaskReads, window: str
         elif item.kind == "company_id":
             if int(item.name) in missing_ids:
                 problems.append(f"{item.field}: company {item.name} does not exist in Autotask")
+        elif item.kind == "department" and reads.departments() is None:
+            continue  # Autotask refuses Departments here: nothing to compare with, nothing to report
         elif not names.has(item.kind, item.name):
             problems.append(
                 f"{item.field}: {LABELS[item.kind]} {item.name!r} does not exist in Autotask; known: "

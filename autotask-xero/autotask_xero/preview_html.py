@@ -16,7 +16,7 @@ from typing import Any
 
 from .preview import Preview
 
-DOCUMENT_KINDS = ("invoice", "credit_note", "purchase_order")
+DOCUMENT_KINDS = ("invoice", "credit_note", "purchase_order", "bill")
 CREATED_KINDS = ("contact", "item")
 CENT = Decimal("0.01")
 HEADINGS = ("Description", "Qty", "Unit", "Account", "Tax type", "Amount", "Tax")

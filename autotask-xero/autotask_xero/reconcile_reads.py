@@ -63,8 +63,10 @@ class ReadOnlyXero(XeroClient):
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Response:
-        if method.upper() != "GET" or body is not None:
+        if method.upper() != "GET" or body is not None or content is not None:
             raise WriteRefused(f"reconcile only reads; refused to send {method} {path}")
         return super().request(method, tenant_id, path, params=params)
 

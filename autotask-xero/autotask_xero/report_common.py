@@ -27,7 +27,7 @@ from connector_kit.run_report import (
 FORWARD_CORE = frozenset({"created", "updated", "unchanged", "skipped", "rejected"})
 PAYMENT_CORE = frozenset({"marked_paid", "stamped_synced", "unchanged", "rejected"})
 FORWARD_KINDS = ("invoice", "credit_note", "purchase_order", "contact", "item")
-DOCUMENT_KINDS = ("invoice", "credit_note", "purchase_order")  # what the chart counts
+DOCUMENT_KINDS = ("invoice", "credit_note", "purchase_order", "bill")  # what the chart counts
 PAYMENT_KINDS = ("invoice",)
 # Outcomes that overlap others (a partly paid invoice is also stamped or unchanged): listed, not charted.
 NOT_CHARTED = frozenset({"partial", "discrepancy"})
@@ -137,16 +137,41 @@ def figure_lines(org: Organisation, report: RunReport) -> list[str]:
     if org.descriptions_cut:
         text += f"; {org.descriptions_cut:,} description(s) cut to Xero's length"
     lines.append(text + ".")
+    pdfs = attachment_line(org)
+    if pdfs:
+        lines.append(pdfs)
     created = [
         f"{n:,} {KIND_LABELS[k][0 if n == 1 else 1]}"
         for k in ("contact", "item")
         if (n := org.count(k, "created"))
     ]
     if created:
-        lines.append("Created in Xero: " + " and ".join(created) + ".")
+        tracked = f" ({org.items_tracked:,} tracked as inventory)" if org.items_tracked else ""
+        lines.append("Created in Xero: " + " and ".join(created) + tracked + ".")
     if org.stopped:
         lines.append(f"Stopped early: {org.stopped}")
     return lines
+
+
+def attachment_line(org: Organisation) -> str | None:
+    """The invoice PDFs attached in Xero (mappings.attachments), when the organisation attaches them."""
+    pdfs = org.attachments
+    if pdfs is None:
+        return None
+    parts = [f"{pdfs.attached:,} attached"]
+    if pdfs.already_attached:
+        parts.append(f"{pdfs.already_attached:,} already in Xero")
+    if pdfs.would_attach:
+        parts.append(f"{pdfs.would_attach:,} would be attached")
+    if pdfs.failed_count:
+        parts.append(f"{pdfs.failed_count:,} not attached (below, with what to do)")
+    if pdfs.without_pdf:
+        parts.append(f"{pdfs.without_pdf:,} came without a PDF")
+    return "Invoice PDFs: " + ", ".join(parts) + "."
+
+
+def attachment_failures(org: Organisation) -> list[ReasonGroup]:
+    return list(org.attachments.failed) if org.attachments else []
 
 
 def usage_rows(report: RunReport) -> list[tuple[str, str, str, str]]:

@@ -118,6 +118,7 @@ def organisation_sections(report: RunReport, subtitles: Mapping[str, str] | None
         out += [f'<p class="reason"><span class="bad">Warning</span>: {e(w)}</p>' for w in org.warnings]
         out += _groups("Rejected", "bad", org.rejections)
         out += _groups("Skipped", "muted", org.skips)
+        out += _groups("PDF not attached", "bad", common.attachment_failures(org))
         out += _groups(common.note_heading("discrepancy"), "bad", common.discrepancy_groups(org))
         for note in common.partial_notes(org):
             heading = e(common.note_heading(note.outcome))

@@ -53,6 +53,7 @@ def report_markdown(report: RunReport, subtitles: Mapping[str, str] | None = Non
         out += [f"- **Warning**: {w}" for w in org.warnings]
         out += _groups_md("Rejected", org.rejections)
         out += _groups_md("Skipped", org.skips)
+        out += _groups_md("PDF not attached", common.attachment_failures(org))
         out += _groups_md(common.note_heading("discrepancy"), common.discrepancy_groups(org))
         out += [
             f"- **{common.note_heading(n.outcome)}**: invoice {n.document}, {n.detail}"

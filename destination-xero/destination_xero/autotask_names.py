@@ -31,6 +31,9 @@ Kind = Literal[
     "billing_item_type",
     "product_category",
     "invoice_template",  # name or id
+    "territory",  # a label of the Companies territoryID picklist
+    "company_type",  # a label of the Companies companyType picklist
+    "department",  # a Departments name
 ]
 
 # Tax tables whose keys are Autotask names, by field; `by_region_category` keys are "Region / Category".
@@ -48,9 +51,14 @@ ACCOUNT_KEYS: dict[str, Kind] = {
 TRACKING_SOURCES: dict[str, Kind] = {
     "line_of_business": "line_of_business",
     "branch": "branch",
+    "organizational_level_2": "line_of_business",
+    "organizational_level_1": "branch",
     "company_udf": "company_udf_value",
     "billing_code": "billing_code",
     "billing_item_type": "billing_item_type",
+    "territory": "territory",
+    "company_type": "company_type",
+    "department": "department",
 }
 
 
@@ -107,6 +115,10 @@ def _mappings(tenant: Tenant, index: int, paths: FieldPaths) -> Iterator[NamedFi
             yield NamedField(f"{where}.udf_name", "company_udf", udf)
         for name in rule.options:
             yield NamedField(f"{where}.options{key(name)}", source_kind, name, udf)
+    if m.skip.company_udf is not None:
+        # the UDF only: a "no sync" value no company carries yet is a rule waiting, not a typo to report
+        where = f"{paths.mapping(index, 'skip')}.company_udf.name"
+        yield NamedField(where, "company_udf", m.skip.company_udf.name)
 
 
 def named_fields(config: Config, paths: FieldPaths | None = None) -> list[NamedField]:

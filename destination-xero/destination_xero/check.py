@@ -75,7 +75,8 @@ def _writes_contacts(config: Config) -> bool:
 
 
 def needed_scopes(config: Config) -> list[Requirement]:
-    """The scopes this configuration's features use (attachments are not written yet)."""
+    """The scopes this configuration's features use (`accounting.attachments` when a tenant attaches the
+    invoice PDFs: attachments.py lists and uploads them)."""
     needs = [DOCUMENTS, SETTINGS]
     if _writes_contacts(config):
         needs.append(Requirement("accounting.contacts", "find, create and update contacts"))
@@ -86,6 +87,8 @@ def needed_scopes(config: Config) -> list[Requirement]:
         needs.append(Requirement("accounting.invoices", "create items", ("accounting.settings",)))
     elif items:
         needs.append(Requirement("accounting.invoices.read", "read items", ("accounting.settings.read",)))
+    if any(t.mappings.attachments.invoice_pdf for t in config.tenants):
+        needs.append(Requirement("accounting.attachments", "attach the Autotask invoice PDFs"))
     return needs
 
 

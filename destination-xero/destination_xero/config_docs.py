@@ -71,6 +71,21 @@ _ITEMS: Docs = {
         "Line without a code",
         "line_without_item: post it without an item; reject: reject the document.",
     ),
+    "inventory": (
+        "Inventory-tracked items",
+        "Stocked products created as Xero items that track quantity on hand; empty: none.",
+    ),
+}
+_INVENTORY: Docs = {
+    "skus": ("SKUs", "Autotask product SKUs created as tracked items."),
+    "product_ids": ("Product ids", "Autotask product ids created as tracked items."),
+    "product_categories": ("Product categories", "Autotask product categories whose products are tracked."),
+    "asset_account": ("Inventory asset account", "Account code of the stock's value (an inventory asset)."),
+    "cogs_account": ("Cost of goods sold account", "Account code charged as tracked items are sold."),
+    "purchase_tax_type": (
+        "Purchase TaxType",
+        "TaxType of the items' purchase details; empty: the purchase TaxType of tax.",
+    ),
 }
 _CONTACTS: Docs = {
     "match": (
@@ -94,7 +109,11 @@ _BRANDING: Docs = {
 }
 _TRACKING: Docs = {
     "category": ("Tracking category", "The Xero tracking category's name."),
-    "source": ("Filled from", "line_of_business, branch, company_udf, billing_code or billing_item_type."),
+    "source": (
+        "Filled from",
+        "Per line: branch (organizational_level_1), line_of_business (organizational_level_2), department, "
+        "billing_code, billing_item_type; per company: territory, company_type, company_udf.",
+    ),
     "udf_name": ("Company UDF name", "The company UDF read when the source is company_udf."),
     "options": ("Options", "Autotask value -> Xero option name; empty: the same name."),
     "default_option": ("Default option", "Option of lines whose value is not listed."),
@@ -130,6 +149,45 @@ _CURRENCY: Docs = {
         "Autotask internal currency",
         "Declare it to send Autotask's exchange rates to Xero.",
     ),
+    "update_issued_rates": (
+        "Update issued rates",
+        "Also rewrite the rate of documents already approved in Xero when Autotask's rate changes.",
+    ),
+}
+_ATTACHMENTS: Docs = {
+    "invoice_pdf": (
+        "Attach the invoice PDF",
+        "Attach Autotask's PDF to the Xero invoice or credit note (needs the source's invoice PDFs).",
+    ),
+    "include_online": ("Show to the customer", "Show the PDF on Xero's online invoice."),
+    "on_change": (
+        "When the PDF changes",
+        "keep: the first one attached; add: attach the new one beside it (Xero cannot delete one).",
+    ),
+}
+_PURCHASE_ORDERS: Docs = {
+    "send_as": (
+        "Send purchase orders as",
+        "purchase_order: a Xero purchase order; bill: a bill once received; both: the order, then the bill.",
+    ),
+    "bill_when": ("Bill at statuses", "The Autotask purchase order statuses (labels) that make a bill."),
+    "bill_status": ("Bill status", "DRAFT, SUBMITTED or AUTHORISED."),
+    "bill_number_prefix": ("Bill number prefix", "Put before the Autotask PO number to number the bill."),
+    "bill_due_days": ("Bill due days", "Days from the bill's date to its due date."),
+}
+_SKIP: Docs = {
+    "below_total": (
+        "Skip below a total",
+        "Documents whose total, in absolute value (credit notes too), is under this are not sent.",
+    ),
+    "company_udf": (
+        "Skip by company UDF",
+        "Documents whose company (a purchase order's vendor) has one of these values are not sent.",
+    ),
+    "invoice_udf": (
+        "Skip by invoice UDF",
+        "Invoices whose own UDF has one of these values are not sent.",
+    ),
 }
 _MAPPINGS: Docs = {
     "tax": ("Tax", "Autotask tax regions, categories and names to Xero TaxTypes."),
@@ -142,6 +200,12 @@ _MAPPINGS: Docs = {
     "status": ("Status and dates", "The status documents are written with, and their due dates."),
     "rounding": ("Rounding", "The line that absorbs a cent's difference from Autotask's total."),
     "currency": ("Currency", "Exchange rates sent with foreign-currency documents."),
+    "attachments": ("Attachments", "The Autotask invoice PDF attached in Xero."),
+    "purchase_orders": ("Purchase orders", "Autotask purchase orders as Xero purchase orders or bills."),
+    "skip": (
+        "Skip rules",
+        "Documents not sent: under a total, or flagged by a company or invoice UDF; reported as skipped.",
+    ),
 }
 _TENANT: Docs = {
     "route": ("Route", "Which documents go to this organisation; rules are OR-ed."),
@@ -156,8 +220,8 @@ _TENANT: Docs = {
     "base_currency": ("Base currency", "The organisation's base currency; empty: read from Xero."),
 }
 _UDF: Docs = {
-    "name": ("UDF name", "The Autotask company user-defined field."),
-    "values": ("Values", "Values of that field that send a document to this organisation."),
+    "name": ("UDF name", "The Autotask user-defined field (a company's; for invoice_udf, the invoice's)."),
+    "values": ("Values", "The values of that field the rule matches, case-insensitively."),
 }
 _RUN_LOCK: Docs = {"enabled": ("Enabled", "Take the lock; turn off only when a single scheduler runs syncs.")}
 
@@ -177,6 +241,10 @@ MODEL_DOCS: dict[str, Docs] = {
     "TaxMapping": _TAX,
     "AccountMapping": _ACCOUNTS,
     "ItemMapping": _ITEMS,
+    "InventoryMapping": _INVENTORY,
+    "AttachmentMapping": _ATTACHMENTS,
+    "PurchaseOrderMapping": _PURCHASE_ORDERS,
+    "SkipRules": _SKIP,
     "ContactMapping": _CONTACTS,
     "BrandingMapping": _BRANDING,
     "TrackingMapping": _TRACKING,

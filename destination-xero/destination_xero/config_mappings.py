@@ -192,8 +192,10 @@ class PurchaseOrderMapping(StrictModel):
     (ACCPAY invoice) once Autotask says it was received, or both."""
 
     send_as: Literal["purchase_order", "bill", "both"] = "purchase_order"
+    # Autotask's entity documentation names status 4 "Received Full"; the label is read from each
+    # database's own picklist, so the default also takes "Received in Full" (the sandbox's wording).
     bill_when: list[str] = Field(
-        default_factory=lambda: ["Received Full"],
+        default_factory=lambda: ["Received Full", "Received in Full"],
         min_length=1,
         description="The Autotask purchase order statuses (their labels) that make a bill.",
     )

@@ -8,9 +8,14 @@ tenant and unmapped tax region/category, not one per line), name the config sect
 carry the numbers of the invoices concerned.
 
 Not judged here: amounts and rounding (every amount would be needed), contacts and items (Xero's lists),
-the documents' currencies. Left out: voided invoices (a void is written only for one already synced) and
-invoices Autotask has not numbered yet (the source holds them back). With `products_known=False` (a read
-without products), account rules of a tenant that maps by product category are not judged.
+the documents' currencies. Left out: voided invoices (a void is written only for one already synced),
+invoices Autotask has not numbered yet (the source holds them back) and the parts a skip rule skips
+(skip.py: the sync does not map them, so nothing in them can be rejected). Tracking is judged for every
+source the sync reads (mapping_rules.py: branch, line of business, department, billing code and item type
+per line; territory, company type and UDF per company), from the fields the records carry; a record
+without one (an older reader) has no value there, which the sync would treat the same way. With
+`products_known=False` (a read without products), account rules of a tenant that maps by product
+category are not judged.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from .record_fields import RecordError
 from .record_types import Invoice, InvoiceLine
 from .records import parse_invoice
 from .routing import Rejection, Router
+from .skip import invoice_skip_reason
 
 EXAMPLES = 3
 
@@ -133,6 +139,8 @@ def gaps(
             found.add(_routing_field(routed), _routing_problem(routed), invoice.number)
             continue
         for part in routed:
+            if invoice_skip_reason(part) is not None:
+                continue
             tenant, i = part.tenant, index[part.tenant.tenant_id]
             profile = profiles.get(tenant.tenant_id)
             if tenant.tenant_id not in mappers:

@@ -16,16 +16,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from .record_types import Company, ProductRef
+from .record_types import Company, InvoicePdf, ProductRef
 from .rounding import TaxComponent
 
-Kind = Literal["invoice", "credit_note", "purchase_order", "contact", "item"]
+Kind = Literal["invoice", "credit_note", "purchase_order", "bill", "contact", "item"]
 
-# Xero collection and id element per document kind.
+# Xero collection and id element per document kind. A bill is an ACCPAY invoice (mapping_bill.py): it
+# lives with the sales invoices in Xero, and the look-up tells them apart by Type (lookups.py).
 COLLECTION: dict[str, str] = {
     "invoice": "Invoices",
     "credit_note": "CreditNotes",
     "purchase_order": "PurchaseOrders",
+    "bill": "Invoices",
     "contact": "Contacts",
     "item": "Items",
 }
@@ -33,6 +35,7 @@ ID_FIELD: dict[str, str] = {
     "invoice": "InvoiceID",
     "credit_note": "CreditNoteID",
     "purchase_order": "PurchaseOrderID",
+    "bill": "InvoiceID",
     "contact": "ContactID",
     "item": "ItemID",
 }
@@ -40,6 +43,7 @@ NUMBER_FIELD: dict[str, str] = {
     "invoice": "InvoiceNumber",
     "credit_note": "CreditNoteNumber",
     "purchase_order": "PurchaseOrderNumber",
+    "bill": "InvoiceNumber",
     "contact": "ContactNumber",
     "item": "Code",
 }
@@ -68,6 +72,13 @@ class Document:
     item_lines: int = 0
     itemless: tuple[str, ...] = ()
     cut_descriptions: tuple[int, ...] = ()
+    # mappings.attachments.invoice_pdf: the Autotask PDF to attach (attachments.py), or why the source
+    # could not read it; both None when the tenant does not attach PDFs
+    pdf: InvoicePdf | None = None
+    pdf_error: str | None = None
+    # a bill whose purchase order is not due for one yet (mapping_bill.py): why, for the planner, which
+    # looks it up only to say whether Xero already holds one (planner.decide_held)
+    held: str = ""
 
     @property
     def collection(self) -> str:

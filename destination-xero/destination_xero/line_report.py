@@ -21,7 +21,7 @@ from .documents import Document
 from .mapping_common import DESCRIPTION_MAX
 
 LANDED = frozenset({"create", "update", "unchanged"})
-DOCUMENT_KINDS = frozenset({"invoice", "credit_note", "purchase_order"})
+DOCUMENT_KINDS = frozenset({"invoice", "credit_note", "purchase_order", "bill"})
 NAMED = 5  # catalogue entries or lines named in one warning; the rest are counted
 
 

@@ -4,7 +4,10 @@ Why apart from the decisions (planner.py): calls are the cost of a sync (60 a mi
 organisation), so every look-up is batched, and how to batch is its own subject: `InvoiceNumbers=` takes as
 many numbers as fit the URL, `where` ORs serve credit notes and Reference, one paged listing serves
 contacts, items and purchase orders (Xero has no number filter for those), and a renumbered invoice is
-found by the link to Autotask it carries (`Url`). The decisions then read only what these return.
+found by the link to Autotask it carries (`Url`). Bills (ACCPAY invoices) are read by `InvoiceNumbers=`
+too, in the same batches as sales invoices would be, but kept apart by Type and returned as every bill
+under each number (`lookup_bills`): a bill's number is the supplier's in Xero and may repeat, so which one
+is ours is the planner's choice (by the vendor's contact). The decisions then read only what these return.
 
 Contacts are indexed by ContactNumber (derived from the Autotask company id), AccountNumber and name
 (exact, and folded for case, accents and spacing); archived contacts count (they are un-archived rather
@@ -203,15 +206,10 @@ def lookup_existing(
         number_field = NUMBER_FIELD[kind]
         wanted_type = {"invoice": "ACCREC", "credit_note": "ACCRECCREDIT"}.get(kind)
         records: list[dict[str, Any]] = []
+        if kind == "bill":
+            continue  # every bill under a number, for the planner to choose from: lookup_bills
         if kind == "invoice" and match_on == "number":
-            # `InvoiceNumbers=` is comma-separated: a number holding a comma is looked up by `where`.
-            plain = [k for k in keys if "," not in k]
-            for batch in url_batches(plain):
-                params = {"InvoiceNumbers": ",".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
-                records.extend(client.get(tenant_id, collection, params)[collection])
-            records.extend(
-                _where_lookup(client, tenant_id, collection, number_field, [k for k in keys if "," in k])
-            )
+            records.extend(_by_invoice_numbers(client, tenant_id, keys))
         elif kind in ("invoice", "credit_note"):
             element = "Reference" if match_on == "reference" else number_field
             records.extend(_where_lookup(client, tenant_id, collection, element, keys))
@@ -238,6 +236,39 @@ def lookup_existing(
             # Several matches (e.g. a deleted and a live one under the same Reference): prefer the live one.
             if slot not in found or found[slot].get("Status") in ("DELETED", "VOIDED"):
                 found[slot] = record
+    return found
+
+
+def _by_invoice_numbers(client: XeroClient, tenant_id: str, keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Invoices of any Type whose InvoiceNumber is one of `keys`. `InvoiceNumbers=` is comma-separated: a
+    number holding a comma is looked up by `where`."""
+    records: list[dict[str, Any]] = []
+    for batch in url_batches([k for k in keys if "," not in k]):
+        params = {"InvoiceNumbers": ",".join(batch), "page": 1, "pageSize": PAGE_SIZE, "unitdp": 4}
+        records.extend(client.get(tenant_id, "Invoices", params)["Invoices"])
+    records.extend(
+        _where_lookup(client, tenant_id, "Invoices", "InvoiceNumber", [k for k in keys if "," in k])
+    )
+    return records
+
+
+def lookup_bills(
+    client: XeroClient, tenant_id: str, documents: Sequence[Document]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every bill (Type ACCPAY, whatever its status) Xero holds under each of these bills' numbers.
+
+    Why all of them: Xero keeps ACCPAY numbers unique neither across suppliers nor at all (they are the
+    supplier's references), so a number may hold another supplier's bill, a bill entered by hand, or a
+    deleted one beside ours; and a sales invoice (ACCREC) of the same number is never a bill."""
+    keys = sorted({doc.key for doc in documents if doc.kind == "bill"})
+    if not keys:
+        return {}
+    wanted = set(keys)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for record in _by_invoice_numbers(client, tenant_id, keys):
+        key = str(record.get("InvoiceNumber") or "")
+        if record.get("Type") == "ACCPAY" and key in wanted:
+            found.setdefault(key, []).append(record)
     return found
 
 

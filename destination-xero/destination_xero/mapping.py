@@ -6,7 +6,8 @@ becomes there, without a call to Xero (the profile was read once), so a mapping 
 document and `autotask-xero check` can ask the same rules offline (coverage.py). `Mapper` is the one entry
 point; each document kind is a module of its own:
 - mapping_invoice.py: invoices and credit notes (amounts, tax matching, rounding line, header);
-- mapping_purchase_order.py: purchase orders;
+- mapping_purchase_order.py: purchase orders as Xero purchase orders;
+- mapping_bill.py: purchase orders as Xero bills (ACCPAY invoices), once received;
 - mapping_contact.py: the contact a company becomes;
 - mapping_item.py: item codes on lines, and the items products and services become;
 - mapping_rules.py: the per-line and per-document rules (TaxType, account, tracking, currency);
@@ -21,7 +22,8 @@ and only that document fails. A document already approved in Xero keeps its rate
 from __future__ import annotations
 
 from .config import Mappings, Tenant
-from .documents import Document, OrgProfile
+from .documents import Document, Kind, OrgProfile
+from .mapping_bill import bill_document, bill_number, sends_bill, sends_purchase_order
 from .mapping_common import DESCRIPTION_MAX, MappingError
 from .mapping_contact import contact_document, contact_number
 from .mapping_invoice import InvoiceMapper
@@ -55,6 +57,24 @@ class Mapper:
 
     def purchase_order(self, po: PurchaseOrder) -> Document:
         return purchase_order_document(self.rules, self.items, po)
+
+    def bill(self, po: PurchaseOrder) -> Document:
+        return bill_document(self.rules, self.items, po)
+
+    def purchase_order_kinds(self) -> tuple[Kind, ...]:
+        """What an Autotask purchase order becomes here (`mappings.purchase_orders.send_as`): the Xero
+        purchase order, the bill, or both, in that order."""
+        settings = self.m.purchase_orders
+        kinds: tuple[Kind, ...] = ("purchase_order",) if sends_purchase_order(settings) else ()
+        return (*kinds, "bill") if sends_bill(settings) else kinds
+
+    def purchase_order_as(self, kind: Kind, po: PurchaseOrder) -> Document:
+        """The document of one of `purchase_order_kinds` (MappingError names what to fix)."""
+        return self.bill(po) if kind == "bill" else self.purchase_order(po)
+
+    def purchase_order_key(self, kind: Kind, po: PurchaseOrder) -> str:
+        """How a decision names the PO's document of `kind` when it could not be mapped."""
+        return bill_number(self.m.purchase_orders, po) if kind == "bill" else po.number
 
     def contact(self, company: Company) -> Document:
         return contact_document(self.tenant, company)

@@ -128,7 +128,14 @@ class InvoiceMapper:
             autotask_number=part.number,
             update_issued_rates=self.m.currency.update_issued_rates,
             **draft.tally.fields(),
+            **self._pdf(part),
         )
+
+    def _pdf(self, part: RoutedInvoice) -> dict[str, Any]:
+        """The Autotask PDF to attach, only when the tenant attaches them (attachments.py)."""
+        if not self.m.attachments.invoice_pdf:
+            return {}
+        return {"pdf": part.invoice.pdf, "pdf_error": part.invoice.pdf_error}
 
     def void_only(self, part: RoutedInvoice) -> Document:
         """A voided invoice that no longer maps (say its tax region was retired) must still be voided in

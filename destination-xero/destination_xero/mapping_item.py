@@ -6,7 +6,8 @@ that resolution never created. Rules (see BEHAVIOR.md):
 - (when enabled) a line with a product or service carries `ItemCode` = prefix + its `code_from` value,
   shortened past 30 characters by the rule in item_codes.py;
 - one without that value (no SKU) is posted without an item and named in the summary, or rejects its
-  document under `missing_code: reject`.
+  document under `missing_code: reject`;
+- a product `items.inventory` declares stocked is created as an inventory-tracked item (inventory.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from .config import ItemMapping, Tenant
 from .documents import Document
+from .inventory import StockRules
 from .item_codes import fit_code
 from .mapping_common import DESCRIPTION_MAX, LineTally, MappingError
 from .record_types import ProductRef
@@ -25,6 +27,7 @@ class ItemRules:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self.items: ItemMapping = tenant.mappings.items
+        self.stock = StockRules(tenant.mappings)
 
     def item_code(self, product: ProductRef) -> str | None:
         """The Xero item code of a product or service: `prefix` + its `code_from` value, shortened by the
@@ -62,7 +65,8 @@ class ItemRules:
             tally.itemless.append(named)
 
     def item(self, product: ProductRef, code: str | None = None) -> Document:
-        """The Xero item for a product or service, under `code` (the one its lines carry) or its own."""
+        """The Xero item for a product or service, under `code` (the one its lines carry) or its own; a
+        stocked product's is tracked as inventory (its accounts, bought at its unit cost)."""
         code = code or self.item_code(product)
         if not code:
             problem = f"no {self.items.code_from} to make an item code from"
@@ -73,6 +77,8 @@ class ItemRules:
         if product.unit_price is not None:
             sales: dict[str, Any] = {"UnitPrice": unit_amount(product.unit_price, 4)}
             payload["SalesDetails"] = sales
+        if self.stock.stocked(product):
+            payload.update(self.stock.tracked_fields(product))
         return Document(
             kind="item",
             tenant_id=self.tenant.tenant_id,

@@ -3,8 +3,11 @@
 Why apart from invoices: a purchase order is not posted to the ledger, so none of the invoice's amount
 work applies (no rounding prediction, no tax matching, no 4-dp units: Xero's PurchaseOrders take no
 `unitdp`). Its own rules: every line (and the freight, as a line of its own) on `accounts.purchase` (else
-`default`) with `tax.purchase`; numbered like invoices under `numbering: prefix`, else by the Autotask
-number; a cancelled purchase order is planned as a void (DELETED: Xero has no VOIDED purchase order).
+`default`) with `tax.purchase` (a stocked product's item line on its inventory asset account, where Xero
+posts a tracked item's purchase: mapping_bill.stocked_account); numbered like invoices under
+`numbering: prefix`, else by the Autotask number; a cancelled purchase order is planned as a void
+(DELETED: Xero has no VOIDED purchase order). `mappings.purchase_orders.send_as` says whether a PO is sent
+as this, as a bill (mapping_bill.py), or both.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .documents import Document
+from .mapping_bill import stocked_account
 from .mapping_common import LineTally, MappingError, q4, xero_date
 from .mapping_item import ItemRules
 from .mapping_rules import TenantRules
@@ -41,6 +45,7 @@ def purchase_order_document(rules: TenantRules, items: ItemRules, po: PurchaseOr
             **purchase_tax,
         }
         items.attach(line.id, line.product, element, tally, problems)
+        stocked_account(items, line.product, element)
         lines.append(element)
     if po.freight:
         freight = {

@@ -9,7 +9,12 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
   most specific first: tax name, "region / category", category, region; lines with no Autotask tax use
   `no_tax`; then `default`. A TaxType the organisation does not hold (or not ACTIVE) is a problem;
 - accounts: billing code (name or id), billing item type, product category (its label), then `default`;
-- tracking: each declared category's option from the line's (or company's) value, which must exist;
+- tracking: each declared category's option from its source's value, which must exist: per line its
+  branch / organizational level 1, line of business / level 2, department, billing code (options keyed by
+  name or id) or billing item type; per document the company's territory, type or a UDF. Up to two
+  categories (Xero's limit per line); a value with no option (and no `default_option`), or an option the
+  organisation does not hold, rejects the document naming the value; a line with no value (a line without
+  a department) gets `default_option`, else no tracking in that category;
 - currency: CurrencyCode when it differs from the org's base currency (must be enabled in the org); the
   Autotask exchange rate goes as CurrencyRate only when `currency.autotask_internal_currency` is declared
   and is the org's base currency (both rates then mean "foreign units per base unit"); otherwise Xero
@@ -19,14 +24,48 @@ Rules (see the root BEHAVIOR.md for the user-facing wording):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from .config import Mappings, Tenant
+from .config_mappings import TrackingMapping
 from .documents import OrgProfile
 from .mapping_common import ZERO, lookup
-from .record_types import Invoice, InvoiceLine
+from .record_types import Company, Invoice, InvoiceLine
 from .rounding import TaxComponent
+
+# tracking source -> the line's value it reads, and how a problem names that value
+LINE_SOURCES: dict[str, tuple[Callable[[InvoiceLine], str | None], str]] = {
+    "line_of_business": (lambda line: line.line_of_business, "line of business"),
+    "organizational_level_2": (lambda line: line.line_of_business, "organizational level 2"),
+    "branch": (lambda line: line.branch, "branch"),
+    "organizational_level_1": (lambda line: line.branch, "organizational level 1"),
+    "department": (lambda line: line.department, "department"),
+    "billing_code": (lambda line: line.billing_code, "billing code"),
+    "billing_item_type": (lambda line: line.billing_item_type, "billing item type"),
+}
+# tracking source -> the company's value it reads (the invoice's company, the PO's vendor)
+COMPANY_SOURCES: dict[str, tuple[Callable[[Company, TrackingMapping], str | None], str]] = {
+    "territory": (lambda company, rule: company.territory, "territory"),
+    "company_type": (lambda company, rule: company.company_type, "company type"),
+    "company_udf": (lambda company, rule: company.udf(rule.udf_name or ""), "company UDF"),
+}
+
+
+def tracking_value(rule: TrackingMapping, company: Company, line: InvoiceLine | None) -> str | None:
+    """The Autotask value a tracking rule reads: the line's for a line source (None without a line, as on
+    a purchase order, whose items carry none of them), the company's for a company source."""
+    if rule.source in COMPANY_SOURCES:
+        return COMPANY_SOURCES[rule.source][0](company, rule)
+    return LINE_SOURCES[rule.source][0](line) if line is not None else None
+
+
+def source_label(rule: TrackingMapping) -> str:
+    """ "territory", "company UDF 'Region'": what a tracking problem calls the value it could not map."""
+    if rule.source == "company_udf":
+        return f"company UDF {rule.udf_name!r}"
+    return (COMPANY_SOURCES.get(rule.source) or LINE_SOURCES[rule.source])[1]
 
 
 class TenantRules:
@@ -135,23 +174,26 @@ class TenantRules:
     def tracking(self, invoice: Invoice, line: InvoiceLine, problems: list[str]) -> list[dict[str, str]]:
         """The line's Tracking elements, in Xero's spelling of category and option; a value with no option,
         or an option the organisation does not hold, is a problem rather than a line without tracking."""
+        return self.tracking_for(invoice.company, line, problems)
+
+    def tracking_for(
+        self, company: Company, line: InvoiceLine | None, problems: list[str]
+    ) -> list[dict[str, str]]:
+        """Tracking from a company and (on an invoice) a line: the one rule behind every document kind.
+        Without a line (a purchase order's item carries no branch, department or billing code) only the
+        company's rules apply: a line rule is not "no value" there, so its `default_option` is not used."""
         result = []
         for rule in self.m.tracking:
-            value: str | None
-            if rule.source == "line_of_business":
-                value = line.line_of_business
-            elif rule.source == "branch":
-                value = line.branch
-            elif rule.source == "company_udf":
-                value = invoice.company.udf(rule.udf_name or "")
-            elif rule.source == "billing_code":
-                value = line.billing_code
-            else:
-                value = line.billing_item_type
-            option = (lookup(rule.options, value) if rule.options else value) or rule.default_option
+            if line is None and rule.source not in COMPANY_SOURCES:
+                continue
+            value = tracking_value(rule, company, line)
+            option = self._option(rule, value, line)
             if option is None:
                 if value is not None:
-                    problems.append(f"tracking {rule.category!r}: no option mapped for {value!r}")
+                    problems.append(
+                        f"tracking {rule.category!r}: no option mapped for {value!r} ({source_label(rule)}): "
+                        "add it to the rule's options or declare default_option"
+                    )
                 continue
             category = self.profile.tracking.get(rule.category.strip().lower())
             if category is None:
@@ -163,6 +205,17 @@ class TenantRules:
                 continue
             result.append({"Name": name, "Option": options[option.strip().lower()]})
         return result
+
+    @staticmethod
+    def _option(rule: TrackingMapping, value: str | None, line: InvoiceLine | None) -> str | None:
+        """The option named for `value`: through `options` (a billing code also by its id, as accounts
+        take it), the value itself when there are none, else `default_option`."""
+        if not rule.options:
+            return value or rule.default_option
+        keys = [value]
+        if rule.source == "billing_code" and line is not None and line.billing_code_id is not None:
+            keys.append(str(line.billing_code_id))
+        return lookup(rule.options, *keys) or rule.default_option
 
     # ---- currency --------------------------------------------------------------------------------------
     def currency(

@@ -13,7 +13,11 @@ Checked (Xero alone; what also needs Autotask is `autotask-xero check`'s):
 - every account code exists, is ACTIVE and can carry a document line: not a bank account (Type BANK: Xero
   refuses an invoice line coded to one; 090 in the demo organisations) and not a system account Xero posts
   to itself (receivables, payables, tax, retained earnings, ...);
-- branding themes, tracking categories and options exist; currencies named in route rules are enabled.
+- branding themes, tracking categories and options exist; currencies named in route rules are enabled;
+- `items.inventory` (inventory.py): its asset account is an ACTIVE account of type INVENTORY, its
+  cost-of-goods-sold account an ACTIVE expense-class one (Xero's "an expense account"; Direct Costs is
+  what Xero recommends), its purchase TaxType (or tax.purchase) may be used on the asset account, and
+  items are enabled with create_missing (only items the connector creates are made tracked).
 The valid lists are what fits the field: revenue accounts for a revenue mapping, sales TaxTypes for a
 sales tax mapping, zero-rate TaxTypes for the rounding line.
 
@@ -34,6 +38,7 @@ from xero_client.client import XeroClient
 from .config import Tenant
 from .documents import OrgProfile
 from .field_paths import FieldPaths, key
+from .inventory import inventory_problems
 from .lookups import read_org_settings
 
 TaxRole = Literal["sales", "purchase", "rounding"]
@@ -308,7 +313,14 @@ def _currency_problems(tenant: Tenant, index: int, paths: FieldPaths, settings: 
     ]
 
 
-CHECKS = (_tax_problems, _account_problems, _branding_problems, _tracking_problems, _currency_problems)
+CHECKS = (
+    _tax_problems,
+    _account_problems,
+    _branding_problems,
+    _tracking_problems,
+    _currency_problems,
+    inventory_problems,
+)
 
 
 def check_mappings(

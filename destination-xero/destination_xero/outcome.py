@@ -28,7 +28,9 @@ from connector_kit.rejected import RejectedRecords
 from xero_client.client import XeroClient
 from xero_client.errors import XeroError
 
+from .attachments import AttachmentNote, AttachmentTally
 from .config import Tenant
+from .inventory import is_tracked, refusal_reason
 from .line_report import LineReport
 from .planner import Decision
 from .retry_ledger import FAILED, RetryLedger
@@ -43,6 +45,9 @@ class TenantSummary:
     rounding_lines: int = 0
     stopped: str | None = None
     lines: LineReport = field(default_factory=LineReport)  # items attached, lines without, cut texts
+    attachments: AttachmentTally = field(default_factory=AttachmentTally)  # invoice PDFs (attachments.py)
+    items_tracked: int = 0  # items created tracked as inventory (inventory.py)
+    notices: list[str] = field(default_factory=list)  # warnings said once (an untracked stocked item)
 
     def add(self, kind: str, action: str) -> None:
         per_kind = self.counts.setdefault(kind, {})
@@ -90,12 +95,16 @@ class Outcome:
 
     def _record(self, decision: Decision) -> None:
         summary = self.summaries.get(decision.tenant_id)
+        if decision.action == "rejected":  # Xero's refusal for lack of stock, in the admin's words
+            decision.reason = refusal_reason(decision.reason, decision.messages)
         self.ledger.note(decision.kind, decision.action, decision.source_id, decision.reason)
         if summary is not None:
             summary.add(decision.kind, decision.action)
             if decision.action in ("create", "update") and decision.document and decision.document.rounding:
                 summary.rounding_lines += 1
             summary.lines.note(decision.action, decision.document)
+            if decision.kind == "item" and decision.action == "create" and is_tracked(decision.payload):
+                summary.items_tracked += 1
         entry = decision.as_dict()
         if not self.dry_run:
             entry.pop("payload", None)
@@ -141,6 +150,28 @@ class Outcome:
             }
         )
 
+    def notice(self, tenant_id: str, text: str) -> None:
+        """A warning of one organisation's run summary, said once (resolution.py's untracked items)."""
+        with self._lock:
+            summary = self.summaries.get(tenant_id)
+            if summary is not None and text not in summary.notices:
+                summary.notices.append(text)
+
+    def attachment(self, tenant_id: str, note: AttachmentNote) -> None:
+        """One document's PDF (attachments.py): counted; a failure is logged and, when trying again can
+        help, its document is listed for the next run to read again (the retry ledger), its write kept."""
+        with self._lock:
+            summary = self.summaries.get(tenant_id)
+            if summary is not None:
+                summary.attachments.add(note)
+            label = f"{note.kind.replace('_', ' ')} {note.key}"
+            if note.outcome == "failed":
+                log.warning("PDF not attached to %s: %s", label, self.redactor.clean(note.reason))
+                if note.retry and not self.dry_run:
+                    self.ledger.note(note.kind, "rejected", note.source_id, note.reason)
+            elif note.outcome == "attached":
+                log.debug("attached %s to %s", note.file_name, label)
+
     # ---- the run's results ---------------------------------------------------------------------------
     def summary(self, client: XeroClient) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -150,7 +181,9 @@ class Outcome:
                 "tenant_id": tenant_id,
                 "documents": summary.counts,
                 "rounding_lines": summary.rounding_lines,
+                "items_tracked": summary.items_tracked,
                 **summary.lines.figures(),
+                "attachments": summary.attachments.figures(),
                 "warnings": self._warnings_of(tenant_id),
                 "calls": limiter.calls,
                 "response_bytes": limiter.response_bytes,
@@ -167,7 +200,9 @@ class Outcome:
         return result
 
     def _warnings_of(self, tenant_id: str) -> list[str]:
-        return self.summaries[tenant_id].lines.warnings(self.tenants[tenant_id].mappings.items)
+        summary = self.summaries[tenant_id]
+        lines = summary.lines.warnings(self.tenants[tenant_id].mappings.items)
+        return lines + summary.notices + summary.attachments.warnings()
 
     def warnings(self) -> list[str]:
         """What the adapters log as warnings after the summary ("<organisation>: ..."): lines without an

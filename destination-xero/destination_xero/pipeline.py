@@ -151,7 +151,7 @@ class Lane(Generic[T]):
                         return
                     self._cond.wait()
                 # at least half a cycle of new documents: what the work carries never crowds out what arrives
-                taken = self._inbox.take(max(self._cycle - len(self._carried), self._cycle // 2))
+                taken = self._inbox.take(max(self._cycle - len(self._carried), self._cycle // 2, 1))
                 self._busy = self._carried + taken
                 self._carried = []
                 first = self._inbox.first_epoch()

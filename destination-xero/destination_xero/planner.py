@@ -16,6 +16,8 @@ An invoice Xero holds under another number (found by its link to Autotask) is re
 A document a person DELETED in Xero is never recreated by a sync; only an explicit re-sync
 (`recreate_deleted`: `autotask-xero resync`) enters an invoice or credit note again (Xero lets a deleted
 document's number be used again). VOIDED ones stay not_changeable: voiding is booked in Xero's ledger.
+Bills (ACCPAY, from purchase orders) are decided like invoices once planner_bills.py has chosen ours
+among the bills under the number; it also says what a PO not received yet, or a deleted bill, means.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from xero_client.client import XeroClient
 from xero_client.wire import parse_date
 
 from .documents import ID_FIELD, NUMBER_FIELD, Document
-from .lookups import lookup_by_identity, lookup_existing
+from .lookups import lookup_bills, lookup_by_identity, lookup_existing
+from .planner_bills import NEVER_BILLED, choose_bill, gone_in_xero, held_outcome
 
 STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2}
 
@@ -71,6 +74,7 @@ class Decision:
     overwrites: list[str] = field(default_factory=list)
     # a create that enters again a document a person deleted in Xero (explicit re-sync only): its XeroID
     replaces: str | None = None
+    has_attachments: bool = False  # Xero's HasAttachments on what it holds (attachments.py)
 
     @property
     def write_key(self) -> str:
@@ -216,7 +220,7 @@ def _keeps_issued_rate(document: Document, status: str) -> bool:
 
 
 def _undo(document: Document) -> str:
-    return "cancel" if document.kind == "purchase_order" else "void"
+    return "cancel" if document.kind in ("purchase_order", "bill") else "void"
 
 
 def _held_as(status: str, existing: Mapping[str, Any]) -> str:
@@ -251,6 +255,8 @@ def _void_locked_reason(document: Document, status: str, existing: Mapping[str, 
     free, _ = _release(status)
     if document.kind == "purchase_order":
         return f"cancelled in Autotask but {_held_as(status, existing)}: {free}, and the next run deletes it"
+    if document.kind == "bill":
+        return f"cancelled in Autotask but {_held_as(status, existing)}: {free}, and the next run voids it"
     return (
         f"voided in Autotask but {_held_as(status, existing)}: {free}, and the next run voids it "
         "(then apply the payment to the invoice that replaces it)"
@@ -282,15 +288,21 @@ def decide(
     not_changeable reason ends with what the admin must do for the next run to agree. `recreate_deleted`
     (an explicit re-sync, never a scheduled run) creates again an invoice or credit note deleted in Xero."""
     id_field = ID_FIELD[document.kind]
+    if document.held:  # a bill whose PO is not received yet (planner_bills.py)
+        action, why = held_outcome(document, existing)
+        return _decision(action, document, str(existing[id_field]) if existing else None, reason=why)
     if existing is None:
         if document.void:
-            return _decision("skipped", document, reason="voided in Autotask and never synced to Xero")
+            never = NEVER_BILLED if document.kind == "bill" else "voided in Autotask and never synced to Xero"
+            return _decision("skipped", document, reason=never)
         return _decision("create", document, payload=document.payload)
     xero_id = str(existing.get(id_field))
     status = str(existing.get("Status", ""))
     if status in ("VOIDED", "DELETED"):
         if document.void:
             return _decision("unchanged", document, xero_id)
+        if document.kind == "bill":
+            return _decision("skipped", document, xero_id, reason=gone_in_xero(status))
         if status == "DELETED" and recreate_deleted and document.kind in RECREATABLE:
             return Decision(
                 "create",
@@ -365,9 +377,20 @@ def plan(
     existing = lookup_existing(client, tenant_id, documents)
     unmatched = [doc for doc in documents if f"{doc.kind}:{doc.key}" not in existing and doc.identity]
     moved = lookup_by_identity(client, tenant_id, unmatched, link_prefix) if unmatched else {}
-    return [
-        identity_mismatch(doc, moved[doc.identity])
-        if doc.identity in moved
-        else decide(doc, existing.get(f"{doc.kind}:{doc.key}"), recreate_deleted)
-        for doc in documents
-    ]
+    bills = lookup_bills(client, tenant_id, documents)
+    decisions = []
+    for doc in documents:
+        if doc.identity in moved:
+            decisions.append(identity_mismatch(doc, moved[doc.identity]))
+        elif doc.kind == "bill":  # ours among every bill under its number (planner_bills.choose_bill)
+            chosen, refused = choose_bill(doc, bills.get(doc.key, []))
+            decisions.append(
+                _decision("rejected", doc, reason=refused)
+                if refused
+                else decide(doc, chosen, recreate_deleted)
+            )
+        else:
+            decisions.append(decide(doc, existing.get(f"{doc.kind}:{doc.key}"), recreate_deleted))
+    for doc, decision in zip(documents, decisions, strict=True):
+        decision.has_attachments = bool((existing.get(f"{doc.kind}:{doc.key}") or {}).get("HasAttachments"))
+    return decisions

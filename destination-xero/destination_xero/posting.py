@@ -29,7 +29,10 @@ from .planner import Decision
 
 WRITE_BATCH = 50
 MAX_BODY_BYTES = 3_400_000  # under Xero's 3.5 MB
-WRITE_ORDER = ("invoice", "credit_note", "purchase_order")
+# Bills first: a bill approved in Xero (bill_status AUTHORISED) adds the quantity of its tracked items to
+# stock, and a sales invoice of the same flush may sell that stock (Xero refuses an approved sale that
+# would take a tracked item below zero). Then invoices before credit notes, and purchase orders last.
+WRITE_ORDER = ("bill", "invoice", "credit_note", "purchase_order")
 # The collections whose writes declare `unitdp` in Xero's OpenAPI spec (PurchaseOrders and Contacts do not:
 # an undeclared parameter is not sent, whatever a document asks for).
 UNITDP_COLLECTIONS = frozenset({"Invoices", "CreditNotes", "Items"})
@@ -108,18 +111,28 @@ class Poster:
         decisions: list[Decision],
         pending: dict[int, Document],
         record: Callable[[Decision], None],
-    ) -> None:
+        *,
+        carry: bool = False,
+    ) -> list[Decision]:
         """Write one kind's creates and updates; each decision is recorded with its outcome (a dry run
-        records them as planned) and its document taken out of `pending` (what a stop would defer)."""
+        records them as planned) and its document taken out of `pending` (what a stop would defer).
+
+        With `carry`, a last batch that is not full is not sent: those decisions are returned, for the
+        writer lane to send with the next documents (pipeline.py). A partial call costs as much of the
+        organisation's limits as a full one."""
         if not decisions:
-            return
+            return []
         if self.dry_run:
             for decision in decisions:
                 pending.pop(id(decision.document), None)
                 record(decision)
-            return
+            return []
         collection = COLLECTION[decisions[0].kind]
-        for batch in batches(decisions):
+        planned = list(batches(decisions))
+        held: list[Decision] = []
+        if carry and planned and len(planned[-1]) < WRITE_BATCH:
+            held = planned.pop()
+        for batch in planned:
             payloads = [d.payload or {} for d in batch]
             unitdp4 = any(needs_unitdp4(d) for d in batch)
             results = self.post(tenant_id, collection, payloads, [d.write_key for d in batch], unitdp4)
@@ -134,3 +147,4 @@ class Poster:
                     decision.reason = "Xero rejected the document"
                     decision.messages = messages
                 record(decision)
+        return held

@@ -7,17 +7,26 @@ place to look when a value "arrives but is not read":
 - numbers may arrive as strings, ints or floats (PyAirbyte caches stringify numbers); floats go through
   `str()` so 0.1 stays 0.1, and a non-finite or non-numeric value is refused, naming the field;
 - dates may be ISO strings with or without time/zone: the calendar date is kept;
-- a picklist field may carry its number, its label, or both (`billingItemType` + `billingItemTypeLabel`).
+- a picklist field may carry its number, its label, or both (`billingItemType` + `billingItemTypeLabel`);
+- an attached file (the invoice's `invoicePDF`) is base64 text checked against the size and SHA-256 the
+  source computed: a file that does not decode or does not match is not the file Autotask rendered, so it
+  is dropped with the reason (`read_pdf`), and its document still goes (a PDF is an extra, not the invoice).
 records.py says which fields make each record; this module only says how a field is read.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pendulum
+
+from .record_types import InvoicePdf
 
 
 class RecordError(ValueError):
@@ -120,3 +129,49 @@ def to_date(value: Any, name: str = "date") -> pendulum.Date:
     if isinstance(parsed, pendulum.Date):
         return parsed
     raise RecordError(f"{name} is not a date: {value!r}")
+
+
+_SPACE = re.compile(r"\s+")
+_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def read_pdf(raw: Any, default_name: str) -> tuple[InvoicePdf | None, str | None]:
+    """The file of an `invoicePDF` object ({fileName, contentType, data, size, sha256}), or None and why.
+
+    Why checked here: the bytes travel as base64 text through a platform (an Airbyte cache, a Singer
+    pipe) that may cut or re-encode a long string; a file that arrives other than it left would be
+    attached in Xero as the customer's invoice. `data` must be strict base64 (line breaks allowed, as
+    MIME writes it); `size` and `sha256`, when the record has them, must match the decoded bytes (a
+    missing `sha256` is computed here: it only names the file, attachments.py)."""
+    if raw is None:
+        return None, None
+    if not isinstance(raw, Mapping):
+        return None, f"invoicePDF is not an object ({type(raw).__name__})"
+    f = Fields(raw)
+    text = f.text("data")
+    if text is None:
+        return None, "invoicePDF carries no data"
+    try:
+        data = base64.b64decode(_SPACE.sub("", text), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        return None, f"invoicePDF data is not valid base64 ({exc})"
+    if not data:
+        return None, "invoicePDF data is empty"
+    try:
+        size = f.integer("size")
+    except RecordError as exc:
+        return None, f"invoicePDF {exc}"
+    if size is not None and size != len(data):
+        return None, f"invoicePDF size says {size} bytes but its data decodes to {len(data)}: it was cut"
+    digest = hashlib.sha256(data).hexdigest()
+    declared = (f.text("sha256") or "").lower()
+    if declared and not _HEX.fullmatch(declared):
+        return None, f"invoicePDF sha256 is not a SHA-256 hex digest: {declared[:80]!r}"
+    if declared and declared != digest:
+        return None, (
+            f"invoicePDF sha256 does not match its data (the record says {declared[:12]}..., the data "
+            f"hashes to {digest[:12]}...): the file changed on its way"
+        )
+    name = f.text("fileName", "name") or default_name
+    content_type = f.text("contentType") or "application/pdf"
+    return InvoicePdf(file_name=name, content_type=content_type, data=data, sha256=digest), None

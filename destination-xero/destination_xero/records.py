@@ -12,6 +12,12 @@ An invoice record is self-contained (ARCHITECTURE "Data flow"): header, `lines` 
 and line of business (`organizationalLevel2Name`), and template resolved by the source
 (source-autotask/source_autotask/schemas/invoices.json). An invoice whose `lineCount` disagrees with the
 lines that arrived is refused rather than posted short.
+What tracking and skip rules read: the company's `territoryName` and `companyTypeName`, each line's
+`departmentName` (its billing code's department), the invoice's own `userDefinedFields` (read like a
+company's). The invoice's `invoicePDF` is checked on arrival (record_fields.read_pdf): one that does not
+decode or match its checksum is dropped with the reason in `pdf_error`, beside any `invoicePDFError` the
+source gave, and the invoice goes on without it. Every one of these fields is optional: a record from an
+older source has none of them, and that is not an error.
 A purchase order is keyed by its Autotask id (what Autotask shows as the PO number) unless the record
 carries `purchaseOrderNumber`; `externalPONumber` goes to the Xero Reference. Its currency is the record's
 `currency` (the vendor's, resolved by the source), else the vendor snapshot's.
@@ -25,7 +31,7 @@ from typing import Any
 
 import pendulum
 
-from .record_fields import Fields, RecordError
+from .record_fields import Fields, RecordError, read_pdf
 from .record_types import (
     ZERO,
     Address,
@@ -101,7 +107,20 @@ def parse_company(raw: Mapping[str, Any]) -> Company:
             attention=f.text("billToAttention"),
         ),
         udfs=_udfs(f),
+        territory=f.text("territoryName"),
+        company_type=f.text("companyTypeName", "companyTypeLabel"),
     )
+
+
+def _department(f: Fields) -> str | None:
+    """The line's department (its billing code's), by name: a nested object or a resolved name."""
+    sub = f.sub("department")
+    return (sub.text("name") if sub is not None else None) or f.text("departmentName")
+
+
+def _pdf_error(*reasons: str | None) -> str | None:
+    given = [r for r in reasons if r]
+    return "; ".join(given) if given else None
 
 
 def parse_product(raw: Mapping[str, Any], kind: str = "product") -> ProductRef:
@@ -191,6 +210,7 @@ def parse_invoice_line(raw: Mapping[str, Any]) -> InvoiceLine:
         line_of_business=_lob(f),
         branch=_branch(f),
         product=_line_product(f),
+        department=_department(f),
     )
 
 
@@ -223,6 +243,7 @@ def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
     term = f.sub("paymentTerm") if isinstance(f.get("paymentTerm"), Mapping) else None
     total = f.decimal("invoiceTotal", "total")
     tax_total = f.decimal("totalTaxValue", "taxTotal")
+    pdf, unusable = read_pdf(f.get("invoicePDF"), f"Invoice {number}.pdf")
     return Invoice(
         id=invoice_id,
         number=number,
@@ -241,6 +262,9 @@ def parse_invoice(raw: Mapping[str, Any]) -> Invoice:
         or f.integer("paymentTermDueInDays", "paymentDueInDays", "paymentTermDays"),
         tax_region_name=f.text("taxRegionName") or company.tax_region_name,
         order_number=f.text("orderNumber"),
+        udfs=_udfs(f),
+        pdf=pdf,
+        pdf_error=_pdf_error(f.text("invoicePDFError"), unusable),
     )
 
 
@@ -296,6 +320,8 @@ def parse_purchase_order(raw: Mapping[str, Any]) -> PurchaseOrder:
         for_company_id=f.integer("purchaseForCompanyID"),
         cancelled=(status or "").lower() in ("5", "cancelled", "canceled")
         or f.get("cancelDateTime") is not None,
+        status_name=f.text("statusName", "statusLabel"),
+        received_date=_document_date(f, f"purchase order {po_id}", "receivedDate"),
     )
 
 

@@ -27,18 +27,21 @@ import pendulum
 from connector_kit.redaction import Redactor
 from connector_kit.run_report import (
     OUTCOME_LABELS,
+    Attachments,
     DocumentKind,
     Organisation,
     OutcomeKind,
     RunReport,
     Usage,
+    named,
     plural,
     reason_groups,
     write_report,
 )
 from xero_client.client import XeroClient
 
-from .config import Config
+from .attachments import AttachmentTally
+from .config import Config, Tenant
 from .outcome import Outcome
 from .report_advice import failure_step, group_step, stop_step
 
@@ -52,7 +55,7 @@ ACTION_OUTCOME: dict[str, OutcomeKind] = {
     "rejected": "rejected",
     "deferred": "deferred",
 }
-DOCUMENTS = ("invoice", "credit_note", "purchase_order")
+DOCUMENTS = ("invoice", "credit_note", "purchase_order", "bill")
 TIER_DAY_LIMITS = (1000, 5000)  # Xero's Starter tier, and every tier above it
 NO_ORGANISATION = "Not placed in any organisation"
 
@@ -173,11 +176,42 @@ def _organisation(
         skips=_groups(noted, ("skipped",)),
         rounding_lines=summary.rounding_lines,
         items_attached=figures["items_attached"],
+        items_tracked=summary.items_tracked,
         lines_without_item=figures["lines_without_item"],
         descriptions_cut=figures["descriptions_cut"],
         usage=usage,
-        warnings=summary.lines.warnings(tenant.mappings.items),
+        warnings=summary.lines.warnings(tenant.mappings.items)
+        + summary.notices  # said once: a stocked item Xero holds untracked (inventory.py)
+        + summary.attachments.warnings(),
         stopped=summary.stopped,
+        attachments=_attachments(tenant, summary.attachments),
+    )
+
+
+def _attachments(tenant: Tenant, tally: AttachmentTally) -> Attachments | None:
+    """The organisation's invoice PDFs (attachments.py); None when it does not attach them. A failure that
+    the next run tries again says how to send its documents now; the others say what to do in their
+    cause (attach a smaller copy by hand, remove an attachment in Xero)."""
+    if not (tenant.mappings.attachments.invoice_pdf or tally.any):
+        return None
+    groups = []
+    ids = {f["key"]: f["id"] for f in tally.failed}  # resync names an invoice by id under any numbering
+    for retry in ("True", "False"):
+        for group in reason_groups([f for f in tally.failed if f["retry"] == retry]):
+            step = None
+            if retry == "True":
+                named_ids = " ".join(f"id:{ids[key]}" for key in group.documents[:20] if ids.get(key))
+                step = (
+                    f"Send them again now with `autotask-xero resync {named_ids}`, or let the next run, "
+                    "which reads them again, attach their PDFs."
+                )
+            groups.append(group.model_copy(update={"next_step": step}))
+    return Attachments(
+        attached=tally.attached,
+        already_attached=tally.already_attached,
+        would_attach=tally.would_attach,
+        without_pdf=len(tally.without_pdf),
+        failed=groups,
     )
 
 
@@ -232,6 +266,11 @@ def _next_steps(
             if group.next_step:
                 where = "" if org is unrouted else f"{org.name}: "
                 steps.append(where + group.next_step)
+    for org in orgs:
+        for group in org.attachments.failed if org.attachments else []:
+            head = f"{org.name}: {plural(len(group.documents), group.kind or 'document')} without the PDF"
+            what = f"{head} ({group.example}): {named(group.documents)}."
+            steps.append(f"{what} {group.next_step}" if group.next_step else what)
     if config.dry_run:
         steps.append(
             "This was a dry run: nothing was written to Xero. When the figures above are what you expect, "
@@ -255,7 +294,13 @@ def closing_lines(report: RunReport) -> list[str]:
         if org.contacts_created:
             extras.append(f"{plural(org.contacts_created, 'contact')} created")
         if org.items_created:
-            extras.append(f"{plural(org.items_created, 'item')} created")
+            tracked = f" ({org.items_tracked:,} tracked as inventory)" if org.items_tracked else ""
+            extras.append(f"{plural(org.items_created, 'item')} created{tracked}")
+        if org.attachments and (org.attachments.attached or org.attachments.failed_count):
+            pdfs = org.attachments
+            extras.append(f"{pdfs.attached:,} PDF(s) attached, {pdfs.failed_count:,} not attached")
+        elif org.attachments and org.attachments.would_attach:
+            extras.append(f"{org.attachments.would_attach:,} PDF(s) would be attached")
         for usage in org.usage:
             left = f", {usage.day_remaining:,} left today" if usage.day_remaining is not None else ""
             extras.append(f"{usage.calls:,} Xero calls{left}")

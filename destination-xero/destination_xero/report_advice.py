@@ -46,7 +46,7 @@ RULES: list[_Rule] = [
     ),
     (
         re.compile(r"no purchase account declared", re.I),
-        lambda m: "Name the Xero account for purchase orders (mappings.accounts.purchase)",
+        lambda m: "Name the Xero account for purchase orders and bills (mappings.accounts.purchase)",
     ),
     (
         _CODE_IN_ORG,
@@ -68,6 +68,13 @@ RULES: list[_Rule] = [
         lambda m: (
             f"Give these products a {m[1]} in Autotask, or let such lines go without an item "
             "(items.missing_code: line_without_item)"
+        ),
+    ),
+    (
+        re.compile(r"for lack of stock of a tracked item", re.I),
+        lambda m: (
+            "Record the stock of the tracked items in Xero (approve a bill for them, or enter an "
+            "inventory adjustment)"
         ),
     ),
     (

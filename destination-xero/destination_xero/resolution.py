@@ -12,7 +12,9 @@ next run matches on it. A name clash on creation retries once under "<name> (<co
 company is kept apart, never merged into a stranger. A document whose contact cannot be had is rejected,
 except a void, which needs no contact.
 Items: a line's item code must exist in Xero; a missing one is created from the products stream's details
-when `items.create_missing`, else the documents that carry it are rejected, naming the code.
+when `items.create_missing`, else the documents that carry it are rejected, naming the code. A product
+`items.inventory` declares stocked is created tracked as inventory; an item Xero already holds is used as
+it is, never converted, and one untracked although declared stocked is said once per run (inventory.py).
 A dry run writes neither and says what it would create.
 """
 
@@ -28,6 +30,7 @@ from xero_client.client import XeroClient
 from .config import Tenant
 from .contact_match import KnownCompany, resolve_contacts
 from .documents import Document
+from .inventory import is_tracked, untracked_notice
 from .lookups import ContactIndex, load_items
 from .mapping import Mapper, MappingError
 from .planner import Decision
@@ -62,6 +65,7 @@ class Resolver:
         record: Callable[[Decision], None],
         known_companies: Mapping[int, KnownCompany],
         products: Mapping[tuple[str, int], ProductRef],
+        notice: Callable[[str], None] | None = None,
     ) -> None:
         self.tenant = tenant
         self.mapper = mapper
@@ -72,6 +76,8 @@ class Resolver:
         self.products = products  # the products stream's details, by (kind, id)
         self.contacts: ContactIndex | None = None
         self.items: dict[str, dict[str, Any]] | None = None
+        self.notice = notice  # a warning for the run summary (outcome.py), said once
+        self._noted_untracked: set[str] = set()
 
     # ---- contacts --------------------------------------------------------------------------------------
     def resolve_contacts(self, documents: list[Document]) -> list[Document]:
@@ -249,14 +255,29 @@ class Resolver:
                 # The code is the one the line carries; the products stream, when synced, only adds the
                 # details a new item is created with (description, unit price).
                 code = self.mapper.item_code(product) or ""
-                if code.casefold() in held or code in missing:
-                    continue
                 detail = self.products.get((product.kind, product.id), product)
+                if code.casefold() in held:
+                    self._note_untracked(code, held[code.casefold()], detail)
+                    continue
+                if code in missing:
+                    continue
                 try:
                     missing[code] = self.mapper.item(detail, code)
                 except MappingError as exc:
                     failures[code] = exc.problems
         return missing, failures
+
+    def _note_untracked(self, code: str, item: Mapping[str, Any], product: ProductRef) -> None:
+        """Say once that an item Xero holds untracked is declared stocked: it is used as it is."""
+        if code in self._noted_untracked or is_tracked(dict(item)):
+            return
+        if not self.mapper.items.stock.stocked(product):
+            return
+        self._noted_untracked.add(code)
+        if self.notice is not None:  # the run summary's warnings, which the adapters log at the end
+            self.notice(untracked_notice(code))
+        else:
+            log.warning("%s: %s", self.tenant.name, untracked_notice(code))
 
     def _create_items(
         self, held: dict[str, dict[str, Any]], missing: dict[str, Document], failures: dict[str, list[str]]

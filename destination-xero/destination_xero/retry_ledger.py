@@ -35,8 +35,14 @@ from .records import stream_kind
 # decision actions meaning "Xero now holds what Autotask says" / "it does not, and will not by itself"
 LANDED = frozenset({"create", "update", "unchanged", "skipped"})
 FAILED = frozenset({"rejected", "not_changeable"})
-# the Xero document kind -> the record kind of the stream it came from
-STREAM_OF_KIND = {"invoice": "invoice", "credit_note": "invoice", "purchase_order": "purchase_order"}
+# the Xero document kind -> the record kind of the stream it came from (a bill comes from a purchase
+# order: under `send_as: both` it lands only when the PO and the bill both did)
+STREAM_OF_KIND = {
+    "invoice": "invoice",
+    "credit_note": "invoice",
+    "purchase_order": "purchase_order",
+    "bill": "purchase_order",
+}
 SINGER_CORE_KEY = "autotask"  # where tap-autotask keeps its core state inside a Singer bookmark
 
 

@@ -249,6 +249,7 @@ class TargetXero(Target):
 
     def _finish(self) -> None:
         super().process_endofpipe()
+        self.engine.close()  # the last drain wrote everything: the writer lanes' threads end here
         summary = self.engine.summary()
         self.logger.info("summary %s", json.dumps(summary, default=_json_default, sort_keys=True))
         for warning in self.engine.warnings():

@@ -1,12 +1,17 @@
-"""The sync engine: records in, decisions and Xero writes out, one tenant at a time.
+"""The sync engine: records in, decisions and Xero writes out, each organisation in its own writer lane.
 
 `Engine` is the public entry point the adapters (airbyte.py, singer.py) drive, and a thin orchestrator:
 each stage of the pipeline is a module of its own, and this one only hands a record or a document from
 one to the next, and decides when a tenant stops.
 
-    add(stream, record):  intake (records.py) → routing (routing.py) → mapping (mapping.py) → queue
-    flush():              resolution of contacts and items (resolution.py) → planning (planner.py, reading
-                          through lookups.py) → posting (posting.py), invoices, then credit notes, then POs
+    add(stream, record):  intake (records.py) → routing (routing.py) → skip rules (skip.py) → mapping
+                          (mapping.py) → the organisation's lane (pipeline.py), without waiting for it
+    in each lane:         resolution of contacts and items (resolution.py) → planning (planner.py, reading
+                          through lookups.py) → posting (posting.py) in WRITE_ORDER (bills first) →
+                          attachments (attachments.py): tenant_writer.py, cycle after cycle
+    checkpoint(state):    the platform's state, handed back by `released()` once every document before it
+                          is written or durably rejected (pipeline.StateGate)
+    flush():              every lane drained: returns when everything queued is written
     every decision:       outcome (outcome.py): counts, rejected records, retry ledger, decision log
 
 A failure in `add` rejects only that record. `flush()` returns only when every queued document is written
@@ -21,8 +26,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from connector_kit.redaction import Redactor
@@ -30,24 +35,31 @@ from connector_kit.rejected import RejectedRecords
 from xero_client.client import XeroClient
 from xero_client.errors import AuthError, DailyLimitReached, TenantAccessError, XeroError
 
+from .attachments import Attacher
 from .config import Config, Tenant
 from .contact_match import KnownCompany
 from .documents import Document, OrgProfile
 from .lookups import load_profile
 from .mapping import Mapper, MappingError
 from .outcome import Outcome, TenantSummary, access_stop
-from .planner import Decision, plan
-from .posting import WRITE_ORDER, Poster
+from .pipeline import Lane, StateGate
+from .planner import Decision
+from .posting import Poster
 from .record_fields import RecordError
 from .record_types import Company, Invoice, ProductRef, PurchaseOrder
 from .records import parse_record, stream_kind
 from .resolution import Resolver
 from .retry_ledger import RetryLedger
 from .routing import Rejection, Router
+from .skip import invoice_skip, purchase_order_skip
+from .tenant_writer import TenantWriter
 
-# Documents queued across organisations before they are written without waiting for a state: 20 full
-# write calls per organisation at most, so the partial batches this adds at each boundary cost little.
-FLUSH_EVERY = 1000
+# A lane plans up to CYCLE documents at a time (its look-ups batched over all of them) and holds at most
+# BACKLOG waiting: intake blocks beyond that, so memory is bounded by these, not by the month's invoices.
+CYCLE = 500
+BACKLOG = 2000
+# A state waits for partial batches at most this many documents: then every lane writes what it holds.
+STATE_LAG = 5000
 
 log = logging.getLogger("destination_xero")
 
@@ -67,7 +79,7 @@ class _TenantState:
     profile: OrgProfile | None = None
     mapper: Mapper | None = None
     resolver: Resolver | None = None  # its contacts and items, listed on first need
-    queue: dict[str, Document] = field(default_factory=dict)  # kind:key -> latest document
+    lane: Lane[Document] | None = None  # its writer thread, started with its first document
 
 
 class Engine:
@@ -90,7 +102,9 @@ class Engine:
             config.tenants, _rejected_path(config), client.auth.secrets, config.dry_run, on_decision
         )
         self.poster = Poster(client, config.dry_run)
+        self.attacher = Attacher(client, config.dry_run, self.outcome.attachment)  # invoice PDFs
         self._tenants = {t.tenant_id: _TenantState(t) for t in config.tenants}
+        self.gate: StateGate[Any] = StateGate(self._lanes, STATE_LAG)
         self.products: dict[tuple[str, int], ProductRef] = {}
         self.ignored_streams: set[str] = set()
         # every Autotask company this run has seen: a contact's name is matched against all of them
@@ -125,15 +139,49 @@ class Engine:
 
     # ---- intake, routing, mapping --------------------------------------------------------------------
     def add(self, stream: str, raw: Mapping[str, Any]) -> None:
-        """Queue one record; past FLUSH_EVERY queued documents, write them before reading on.
+        """Queue one record's documents in their organisations' lanes, which write them as they go.
 
         Why not wait for the platform's next state: a source may send its only state after the last of
         100,000 invoices, and holding them all would make memory grow with the month. Writing early is
         safe because every write is an upsert keyed by the Autotask number: a run that dies before the
         state re-sends these documents, and the look-up finds them unchanged."""
         self._add(stream, raw)
-        if sum(len(state.queue) for state in self._tenants.values()) >= FLUSH_EVERY:
-            self.flush()
+        if self.gate.lagging():
+            for lane in self._lanes():
+                lane.request_drain(self.gate.epoch - 1)
+
+    def checkpoint(self, state: Any) -> None:
+        """The platform's state after the records added so far: `released()` hands it back once they are
+        all written or durably rejected."""
+        self.gate.checkpoint(state)
+
+    def released(self) -> list[Any]:
+        """The states whose documents are all finished, oldest first; none once an organisation stopped
+        (its deferred documents must be sent again: the state must not move past them)."""
+        ready = self.gate.release()
+        return [] if self.outcome.stopped() else ready
+
+    def _lanes(self) -> list[Lane[Document]]:
+        return [state.lane for state in self._tenants.values() if state.lane is not None]
+
+    def _queue(self, state: _TenantState, document: Document) -> None:
+        if state.lane is None:
+            assert state.resolver is not None  # a document is queued only once its tenant's mapper exists
+            summary = self.summaries[state.tenant.tenant_id]
+            writer = TenantWriter(
+                state.tenant,
+                state.resolver,
+                self.client,
+                self.poster,
+                self.attacher,
+                self._record,
+                summary,
+                self._link_prefix,
+                self.recreate_deleted,
+            )
+            state.lane = Lane(state.tenant.name, writer, _slot, cycle=CYCLE, backlog=BACKLOG)
+        state.lane.put(document, self.gate.epoch)
+        self.gate.note_document()
 
     def _add(self, stream: str, raw: Mapping[str, Any]) -> None:
         self.received[stream] = self.received.get(stream, 0) + 1
@@ -181,6 +229,7 @@ class Engine:
                     self.outcome.record,
                     self.known_companies,
                     self.products,
+                    notice=partial(self.outcome.notice, tenant.tenant_id),
                 )
             except AuthError:
                 raise
@@ -203,6 +252,10 @@ class Engine:
             self._reject_unrouted("invoice", invoice.id, routed.reason, invoice.number)
             return
         for part in routed:
+            skipped = invoice_skip(part)  # a skip rule (skip.py): before any call, for this part only
+            if skipped is not None:
+                self._record(skipped)
+                continue
             state = self._state(part.tenant, "invoice", invoice.id, part.number)
             if state is None or state.mapper is None:
                 continue
@@ -217,7 +270,7 @@ class Engine:
                     continue
                 document = state.mapper.void_only(part)
             self._link_to_autotask(document, invoice.id)
-            state.queue[f"{document.kind}:{document.key}"] = document
+            self._queue(state, document)
 
     @property
     def _link_prefix(self) -> str:
@@ -238,17 +291,22 @@ class Engine:
         if isinstance(tenant, Rejection):
             self._reject_unrouted("purchase_order", po.id, tenant.reason, po.number)
             return
+        skipped = purchase_order_skip(tenant, po)  # a skip rule (skip.py): before any call
+        if skipped is not None:
+            self._record(skipped)
+            return
         state = self._state(tenant, "purchase_order", po.id, po.number)
         if state is None or state.mapper is None:
             return
-        try:
-            document = state.mapper.purchase_order(po)
-        except MappingError as exc:
-            self._record(
-                Decision("rejected", "purchase_order", tenant.tenant_id, po.number, po.id, reason=str(exc))
-            )
-            return
-        state.queue[f"{document.kind}:{document.key}"] = document
+        # the Xero PO, the bill, or both (mappings.purchase_orders.send_as); each fails on its own
+        for kind in state.mapper.purchase_order_kinds():
+            try:
+                document = state.mapper.purchase_order_as(kind, po)
+            except MappingError as exc:
+                key = state.mapper.purchase_order_key(kind, po)
+                self._record(Decision("rejected", kind, tenant.tenant_id, key, po.id, reason=str(exc)))
+                continue
+            self._queue(state, document)
 
     def _reject_unrouted(self, kind: str, source_id: Any, reason: str, key: str = "") -> None:
         source = source_id if isinstance(source_id, int) else None
@@ -257,81 +315,25 @@ class Engine:
     def _record(self, decision: Decision) -> None:
         self.outcome.record(decision)
 
-    # ---- flush: resolution, planning, posting --------------------------------------------------------
+    # ---- flush: every lane drained -------------------------------------------------------------------
     def flush(self) -> bool:
-        """Write everything queued. False when a tenant stopped early (the rest is deferred).
-
-        Organisations are written in parallel: each has its own Xero limits (60 calls a minute), so one
-        after another a month-end sync into three organisations would take three times as long as the
-        limits require. The client's token refresh and the decision log are shared under locks."""
+        """Write everything queued, partial batches included. False when a tenant stopped early (the rest
+        is deferred). Organisations are written in parallel, each in its own lane: each has its own Xero
+        limits (60 calls a minute), and none waits for another."""
         self.received = {}
-        busy = [state for state in self._tenants.values() if state.queue]
-        if len(busy) > 1:
-            with ThreadPoolExecutor(max_workers=len(busy), thread_name_prefix="tenant") as pool:
-                futures = [pool.submit(self._flush_state, state) for state in busy]
-            results = [future.result() for future in futures]  # every one, re-raising an AuthError
-        else:
-            results = [self._flush_state(state) for state in busy]
-        complete = all(results)
-        return complete and not self.outcome.stopped()
+        lanes = self._lanes()
+        for lane in lanes:
+            lane.request_drain()
+        for lane in lanes:
+            lane.wait_idle()  # re-raises an AuthError a lane met
+        return not self.outcome.stopped()
 
-    def _flush_state(self, state: _TenantState) -> bool:
-        documents = list(state.queue.values())
-        state.queue.clear()
-        summary = self.summaries[state.tenant.tenant_id]
-        if summary.stopped:
-            for doc in documents:
-                self._record(
-                    Decision("deferred", doc.kind, doc.tenant_id, doc.key, doc.source_id, summary.stopped)
-                )
-            return False
-        try:
-            self._flush_tenant(state, documents)
-        except DailyLimitReached as exc:
-            summary.stopped = f"{exc}; the rest is left for the next run"
-            return False
-        except TenantAccessError as exc:
-            summary.stopped = access_stop(state.tenant, exc)
-            return False
-        return True
-
-    def _flush_tenant(self, state: _TenantState, documents: list[Document]) -> None:
-        assert state.resolver is not None  # a document is queued only once its tenant's mapper exists
-        tenant_id = state.tenant.tenant_id
-        pending = {id(doc): doc for doc in documents}
-        try:
-            documents = state.resolver.resolve_contacts(documents)
-            documents = state.resolver.resolve_items(documents)
-            decisions = plan(self.client, tenant_id, documents, self._link_prefix, self.recreate_deleted)
-            for decision in decisions:
-                if decision.action not in ("create", "update"):
-                    pending.pop(id(decision.document), None)
-                    self._record(decision)
-            writes = [d for d in decisions if d.action in ("create", "update")]
-            for kind in WRITE_ORDER:
-                self.poster.write(tenant_id, [d for d in writes if d.kind == kind], pending, self._record)
-        except (DailyLimitReached, TenantAccessError) as exc:
-            reason = str(exc) if isinstance(exc, DailyLimitReached) else access_stop(state.tenant, exc)
-            for doc in pending.values():
-                self._record(
-                    Decision("deferred", doc.kind, doc.tenant_id, doc.key, doc.source_id, reason=reason)
-                )
-            raise
-        except AuthError:
-            raise  # the app cannot authenticate at all: the run stops with that error, nothing is "rejected"
-        except XeroError as exc:
-            for doc in pending.values():
-                self._record(
-                    Decision(
-                        "rejected",
-                        doc.kind,
-                        doc.tenant_id,
-                        doc.key,
-                        doc.source_id,
-                        reason=str(exc),
-                        messages=exc.messages,
-                    )
-                )
+    def close(self) -> None:
+        """Stop the lanes' threads (after `flush`: they hold nothing)."""
+        for state in self._tenants.values():
+            if state.lane is not None:
+                state.lane.close()
+                state.lane = None
 
     def profile(self, tenant_id: str) -> OrgProfile | None:
         """The organisation's settings as read this run (None before its first flush, or unknown): for
@@ -359,3 +361,8 @@ class Engine:
 
     def exit_code(self) -> int:
         return self.outcome.exit_code(self.config.fail_on_rejections)
+
+
+def _slot(document: Document) -> str:
+    """A document's place in its lane: a newer version of the same document replaces one still waiting."""
+    return f"{document.kind}:{document.key}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from decimal import Decimal
 
 import requests_mock as rm
@@ -197,7 +198,10 @@ def test_settings_unreadable_rejects_or_defers_without_crashing(make_config, raw
 def test_a_long_stream_is_written_as_it_arrives_not_held_until_its_state(
     make_config, raw_invoice, monkeypatch
 ):
-    monkeypatch.setattr("destination_xero.writer.FLUSH_EVERY", 3)
+    """The lane writes each full batch while intake reads on; only the last, partial batch waits for the
+    flush (pipeline.py). Batches of 3 here, so that 7 invoices show it."""
+    monkeypatch.setattr("destination_xero.writer.CYCLE", 3)
+    monkeypatch.setattr("destination_xero.posting.WRITE_BATCH", 3)
     config = make_config()
     out = []
     with rm.Mocker() as m:
@@ -206,12 +210,26 @@ def test_a_long_stream_is_written_as_it_arrives_not_held_until_its_state(
         engine = Engine(config, XeroClient(config), on_decision=out.append)
         for n in range(7):
             engine.add("invoices", raw_invoice(id=600 + n, invoiceNumber=str(2000 + n)))
-        posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
+
+        def posts() -> list[int]:
+            sent = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
+            return [len(json.loads(p.text)["Invoices"]) for p in sent]
+
         # two writes of 3 before any state arrived; the 7th waits for the flush the state brings
-        assert [len(json.loads(p.text)["Invoices"]) for p in posts] == [3, 3]
-        engine.flush()
-        posts = [r for r in m.request_history if r.method == "POST" and "/Invoices" in r.url]
-        assert [len(json.loads(p.text)["Invoices"]) for p in posts] == [3, 3, 1]
+        assert _eventually(lambda: posts() == [3, 3])
+        assert engine.flush()
+        assert posts() == [3, 3, 1]
+        engine.close()
+
+
+def _eventually(condition, timeout: float = 60.0) -> bool:
+    """Wait for a writer lane's progress (another thread) by polling, never by a fixed sleep."""
+    pause = threading.Event()
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return True
+        pause.wait(0.01)
+    return condition()
 
 
 # ---- issue 13: the exact-name contact wins, in either order ---------------------------------------------

@@ -41,6 +41,8 @@ from ..credentials import XeroCredentials
 from ..ratelimits import RateLimitPolicy
 from ..server import CallContext
 from . import http_errors
+from .attachments import Attachments, is_attachment_path
+from .attachments import element as attachments_element
 from .date_range import unstorable_date
 from .identity import AccessCheck, Identity, OAuthError
 from .limits import Admission, XeroLimits
@@ -50,7 +52,7 @@ from .platform_reads import BookView, ReadError, list_records, unitdp_of
 from .platform_writes import BodyError, parse_body, read_body, render_results, summarize_flag
 from .platform_xml import render as xml_render
 from .platform_xml import wants_xml
-from .scopes import NEW_APP_CREATED, is_legacy
+from .scopes import ATTACHMENTS, NEW_APP_CREATED, is_legacy
 from .scopes import allows as scope_allows
 from .tiers import CONNECTION_LIMIT_PAGE, CONNECTION_LIMIT_PATH, ConnectionLimitReached, Tier, tier_named
 from .where import COLLECTION_MODELS
@@ -144,6 +146,7 @@ class XeroApp:
             clock, policy, self.tier.day_limit, exempt_apps=frozenset({credentials.custom_client_id})
         )
         self.idempotency = IdempotencyStore(clock)
+        self.attachments = Attachments(self.idempotency, self._envelope, API_PREFIX)
         self._load_books()
 
     # --- contract with the CLI ---------------------------------------------------------------------------
@@ -176,10 +179,13 @@ class XeroApp:
         self.identity.reset()
         self.limits.reset()
         self.idempotency.reset()
+        self.attachments.faults.reset()
 
     def admin(self, action: str, request: Request) -> Response | None:
-        """No Xero-specific admin calls: tests change Xero's books through its own API."""
-        del action, request
+        """Tests change Xero's books through its own API; the one Xero-specific call makes chosen
+        attachment uploads fail (attachments.py, `attachment_faults`)."""
+        if action == "attachment_faults" and request.method == "POST":
+            return http_errors.json_body(self.attachments.faults.configure(request.get_json(force=True)), 200)
         return None
 
     def _load_books(self) -> None:
@@ -369,7 +375,8 @@ class XeroApp:
             return http_errors.forbidden()
         parts = [p for p in request.path[len(API_PREFIX) :].split("/") if p]
         endpoint = _BY_LOWER.get(parts[0].lower()) if parts else None
-        if endpoint is not None and not scope_allows(check.scope, endpoint, request.method):
+        resource = ATTACHMENTS if is_attachment_path(parts) else None
+        if endpoint is not None and not scope_allows(check.scope, endpoint, request.method, resource):
             return http_errors.unauthorized("AuthorizationUnsuccessful")
         admission = self.limits.admit(check.client_id, book.tenant_id)
         if not admission.admitted:
@@ -431,6 +438,8 @@ class XeroApp:
                     return http_errors.not_found()
                 return Response("", status=204)
             return self._write(request, ctx, check, book, endpoint, _record_id(endpoint, record))
+        if endpoint in ("Invoices", "CreditNotes") and is_attachment_path(parts):
+            return self.attachments.handle(request, ctx, check.client_id, book, endpoint, parts)
         if endpoint == "CreditNotes" and len(parts) in (3, 4) and parts[2].lower() == "allocations":
             return self._allocations(request, ctx, check, book, parts)
         return http_errors.not_found()
@@ -467,6 +476,9 @@ class XeroApp:
     def _one(self, request: Request, book: Any, endpoint: str, record: dict[str, Any]) -> Response:
         unitdp = unitdp_of(request.args)
         item = book.to_wire(endpoint, record, detail=True, unitdp=unitdp)
+        if endpoint in ("Invoices", "CreditNotes") and item.get("HasAttachments"):
+            base_url = request.host_url.rstrip("/") + API_PREFIX
+            item["Attachments"] = attachments_element(record, base_url, endpoint)
         return http_errors.json_body(self._envelope(RESPONSE_KEY.get(endpoint, endpoint), [item]), 200)
 
     # --- writes -------------------------------------------------------------------------------------------
@@ -593,8 +605,11 @@ def _as_xml(response: Response, endpoint: str | None, parts: list[str]) -> Respo
     if response.mimetype != "application/json" or response.status_code not in (200, 400):
         return response
     body = loads(response.get_data())
-    is_allocation = endpoint == "CreditNotes" and len(parts) >= 3
+    is_attachment = is_attachment_path(parts)
+    is_allocation = endpoint == "CreditNotes" and len(parts) >= 3 and not is_attachment
     model = "Allocation" if is_allocation else COLLECTION_MODELS.get(endpoint or "", None)
+    if is_attachment:
+        model = "Attachment"
     if not isinstance(body, dict) or not (
         "ErrorNumber" in body or body.get("Status") == "OK" or is_allocation
     ):

@@ -59,6 +59,7 @@ from . import wire
 from .book import ZERO_GUID, Outcome, key_of
 from .rounding import ZERO, Totals, round_money
 from .rules_common import check_lock, contact_ref, currency_ok, currency_rate, too_long
+from .rules_inventory import move_stock, purchase_accounts
 from .rules_lines import LineContext, kept_line_errors, price_lines, reprice_input
 from .rules_url import url_errors
 
@@ -414,6 +415,7 @@ def _finish(
             errors.extend(kept_line_errors(priced, ctx))
     else:
         # Sent lines, or stored lines Xero re-creates at this request's precision (see the docstring).
+        lines = purchase_accounts(book, lines, purchase=not ctx.sales)  # tracked items: rules_inventory.py
         priced, totals, line_errors = price_lines(book, lines, lat, unitdp, ctx)
         errors.extend(line_errors)
     doc["LineItems"] = priced
@@ -462,6 +464,7 @@ def _finish(
             else:
                 out.warnings.append(f"Only AUTHORISED {spec.noun.lower()}s may have SentToContact updated.")
     doc.setdefault("SentToContact", False)
+    move_stock(book, spec.collection, existing, doc, out)  # tracked items' quantity on hand
 
     if errors:
         return out

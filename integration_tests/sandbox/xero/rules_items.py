@@ -15,6 +15,8 @@ Choices (UNCONFIRMED in the sources):
 - setting only one of InventoryAssetAccountCode / COGSAccountCode is an error (a half-tracked item), and
   the inventory account must be of Type INVENTORY;
 - UnitPrice is rounded to 2 dp, or 4 with unitdp=4.
+
+Tracked items (quantity on hand, what moves it, untracking) follow rules_inventory.py.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from . import wire
 from .book import ZERO_GUID, Outcome, key_of
 from .rounding import quantize, unit_step
 from .rules_common import tax_allowed_on, tax_rate, too_long
+from .rules_inventory import item_errors, settle_item
 
 if TYPE_CHECKING:
     from .book import Book
@@ -122,6 +125,8 @@ def item_rule(
             "A tracked item needs both an InventoryAssetAccountCode and a PurchaseDetails COGSAccountCode."
         )
     item["IsTrackedAsInventory"] = bool(inventory and cogs)
+    errors.extend(item_errors(book, existing, item, item.get("PurchaseDetails")))
+    settle_item(existing, item)
     if errors:
         return out
     item["UpdatedDateUTC"] = book.now()

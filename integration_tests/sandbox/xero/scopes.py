@@ -14,7 +14,10 @@ Endpoint families (each scope's `.read` variant opens reads only; a write needs 
   the accounting.invoices and accounting.settings scopes"; `accounting.transactions` never covered items);
 - Payments: `accounting.payments` or `accounting.transactions`;
 - Contacts: `accounting.contacts`;
-- Organisation, Accounts, TaxRates, Currencies, BrandingThemes, TrackingCategories: `accounting.settings`.
+- Organisation, Accounts, TaxRates, Currencies, BrandingThemes, TrackingCategories: `accounting.settings`;
+- the attachments of a document (`/Invoices/{id}/Attachments[/{FileName}]`, the same under CreditNotes):
+  `accounting.attachments` (`.read` for the GETs), and no other: the spec's `security` of those operations
+  names only these (attachments.py).
 """
 
 from __future__ import annotations
@@ -84,9 +87,16 @@ def refused_for_app(scopes: list[str], created: dt.date) -> list[str]:
     return [s for s in scopes if s in BROAD_SCOPES]
 
 
-def allows(granted: frozenset[str], endpoint: str, method: str) -> bool:
-    """Whether a token with `granted` may call `method` on `endpoint` (reads accept `.read` variants)."""
-    needed = ENDPOINT_SCOPES.get(endpoint, _SETTINGS)
+ATTACHMENTS = "Attachments"  # the sub-resource whose scope is its own, whatever the endpoint
+
+
+def allows(granted: frozenset[str], endpoint: str, method: str, resource: str | None = None) -> bool:
+    """Whether a token with `granted` may call `method` on `endpoint` (reads accept `.read` variants);
+    `resource` names a sub-resource with a scope of its own (`Attachments`)."""
+    if resource == ATTACHMENTS:
+        needed: tuple[str, ...] = ("accounting.attachments",)
+    else:
+        needed = ENDPOINT_SCOPES.get(endpoint, _SETTINGS)
     if method.upper() == "GET":
         return any(s in granted or f"{s}.read" in granted for s in needed)
     return any(s in granted for s in needed)

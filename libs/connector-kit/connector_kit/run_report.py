@@ -36,7 +36,7 @@ from .redaction import Redactor
 
 SCHEMA_VERSION = 1
 
-DocumentKind = Literal["invoice", "credit_note", "purchase_order", "contact", "item", "payment"]
+DocumentKind = Literal["invoice", "credit_note", "purchase_order", "bill", "contact", "item", "payment"]
 OutcomeKind = Literal[
     # destination-xero
     "created",
@@ -96,6 +96,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {  # kind -> (one, several)
     "invoice": ("invoice", "invoices"),
     "credit_note": ("credit note", "credit notes"),
     "purchase_order": ("purchase order", "purchase orders"),
+    "bill": ("bill", "bills"),
     "contact": ("contact", "contacts"),
     "item": ("item", "items"),
     "payment": ("payment record", "payment records"),
@@ -148,6 +149,23 @@ class Usage(_Model):
     throttled: int = 0
 
 
+class Attachments(_Model):
+    """The Autotask invoice PDFs attached in Xero (destination-xero, mappings.attachments): how many were
+    attached this run, found there already, would be (a dry run), came without a PDF, and every one that
+    was not attached, grouped by cause with each document named. A failed attachment never fails its
+    document: these are counted apart from `documents`."""
+
+    attached: int = 0
+    already_attached: int = 0
+    would_attach: int = 0
+    without_pdf: int = 0
+    failed: list[ReasonGroup] = Field(default_factory=list)
+
+    @property
+    def failed_count(self) -> int:
+        return sum(len(g.documents) for g in self.failed)
+
+
 class Organisation(_Model):
     name: str
     tenant_id: str | None = None
@@ -158,11 +176,13 @@ class Organisation(_Model):
     notes: list[Note] = Field(default_factory=list)
     rounding_lines: int = 0
     items_attached: int = 0
+    items_tracked: int = 0  # items created tracked as inventory (of `documents["item"]["created"]`)
     lines_without_item: int = 0
     descriptions_cut: int = 0
     usage: list[Usage] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     stopped: str | None = None
+    attachments: Attachments | None = None  # None: the organisation does not attach invoice PDFs
 
     def count(self, kind: str, outcome: str) -> int:
         return int(self.documents.get(kind, {}).get(outcome, 0))  # type: ignore[call-overload]
@@ -204,7 +224,7 @@ class RunReport(_Model):
 
 # ---- grouping by cause --------------------------------------------------------------------------------
 _PREFIX = re.compile(
-    r"^(invoice|credit note|credit_note|purchase order|purchase_order|document) [^:]*: ", re.I
+    r"^(invoice|credit note|credit_note|purchase order|purchase_order|bill|document) [^:]*: ", re.I
 )
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _DETAIL = re.compile(r"\s*\((?:lines?|line ids?) [^)]*\)|, category '[^']*'|\s*\(\d{4}-\d\d-\d\d[^)]*\)")

@@ -98,7 +98,7 @@ def test_an_unknown_schema_version_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="has no schema_version"):
         parse_report(json.dumps({k: v for k, v in data.items() if k != "schema_version"}))
     with pytest.raises(ReportError, match=r"organisations\.0\.documents"):
-        parse_report(json.dumps({**data, "organisations": [{"name": "x", "documents": {"bill": {}}}]}))
+        parse_report(json.dumps({**data, "organisations": [{"name": "x", "documents": {"quote": {}}}]}))
     with pytest.raises(ReportError, match="not valid JSON"):
         parse_report("{")
     with pytest.raises(ReportError, match="cannot read the report file"):

@@ -61,6 +61,7 @@ class Response:
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    content: bytes = b""  # the raw body: a file read back (an attachment) is not JSON
 
 
 class XeroClient:
@@ -125,9 +126,13 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
     ) -> Response:
+        """`body` is sent as JSON; `content` (a file: an attachment) as raw bytes of `content_type`."""
         url = f"{self.api_url}/{path.lstrip('/')}"
-        response = self._send(method, url, tenant_id, params, body, idempotency_key)
+        raw = (content, content_type or "application/octet-stream") if content is not None else None
+        response = self._send(method, url, tenant_id, params, body, idempotency_key, raw)
         if response.status >= 400:
             raise api_error(method, path, response.status, response.body)
         return response
@@ -140,8 +145,11 @@ class XeroClient:
         params: Mapping[str, Any] | None,
         body: Any,
         key: str | None,
+        raw_body: tuple[bytes, str] | None = None,
     ) -> Response:
-        data = dumps(body) if body is not None else None
+        data: str | bytes | None = dumps(body) if body is not None else None
+        if raw_body is not None:
+            data = raw_body[0]
         refreshed = False
         failures = 0
         throttles = 0
@@ -150,7 +158,7 @@ class XeroClient:
             if tenant_id is not None:
                 headers["xero-tenant-id"] = tenant_id
             if data is not None:
-                headers["Content-Type"] = "application/json"
+                headers["Content-Type"] = raw_body[1] if raw_body is not None else "application/json"
             if key:
                 headers["Idempotency-Key"] = key
             limiter = self.limiter(tenant_id) if tenant_id else None
@@ -186,7 +194,8 @@ class XeroClient:
                     self._throttled(limiter, tenant_id or "-", raw)
                     continue
                 if raw.status_code not in RETRY_STATUSES:
-                    return Response(raw.status_code, parse_body(raw), raw.headers)
+                    body_read = parse_body(raw) if _textual(raw) else None
+                    return Response(raw.status_code, body_read, raw.headers, raw.content)
                 reason = f"HTTP {raw.status_code}"
             failures += 1
             if failures >= self.max_tries:
@@ -207,3 +216,10 @@ class XeroClient:
             limiter.block_for(wait)
         else:
             self._sleep(wait)
+
+
+def _textual(raw: requests.Response) -> bool:
+    """Whether the answer is worth parsing as JSON or quoting as text: a file read back (a PDF) is
+    neither, and decoding megabytes of it as text would only cost time."""
+    kind = raw.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return not kind or "json" in kind or "xml" in kind or kind.startswith("text/")
