@@ -35,7 +35,6 @@ import os
 import secrets
 import subprocess
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -49,7 +48,7 @@ from sandbox.jsonmoney import dumps, loads
 from sandbox.launcher import RunningSandbox
 
 from . import venvs
-from .measure import connector_env
+from .measure import connector_env, reap, spawn
 from .stats import machine, spread
 
 TAP_XERO = "tap-xero"
@@ -125,7 +124,7 @@ class TapRun:
 # --- set-up ------------------------------------------------------------------------------------------
 
 
-def consent(running: RunningSandbox, session: requests.Session) -> dict[str, Any]:
+def consent(running: RunningSandbox, session: requests.Session, scope: str = CONSENT_SCOPE) -> dict[str, Any]:
     """A fresh token set of its own rotation family: the authorization-code flow, consent automatic."""
     xero = running.info["xero"]
     state = secrets.token_urlsafe(8)
@@ -133,7 +132,7 @@ def consent(running: RunningSandbox, session: requests.Session) -> dict[str, Any
         "response_type": "code",
         "client_id": xero["client_id"],
         "redirect_uri": REDIRECT_URI,
-        "scope": CONSENT_SCOPE,
+        "scope": scope,
         "state": state,
     }
     page = session.get(f"{xero['identity_url']}/connect/authorize", params=params, allow_redirects=False)
@@ -157,11 +156,13 @@ def consent(running: RunningSandbox, session: requests.Session) -> dict[str, Any
 class Books:
     """Plain Xero API reads and writes for the set-up (an access token of its own chain)."""
 
-    def __init__(self, running: RunningSandbox, session: requests.Session) -> None:
+    def __init__(
+        self, running: RunningSandbox, session: requests.Session, scope: str = CONSENT_SCOPE
+    ) -> None:
         self.api = str(running.info["xero"]["api_url"]).rstrip("/")
         self.running = running
         self.session = session
-        self.token = str(consent(running, session)["access_token"])
+        self.token = str(consent(running, session, scope)["access_token"])
 
     def _headers(self, tenant_id: str) -> dict[str, str]:
         return {
@@ -363,10 +364,10 @@ def _collect(stream: IO[bytes], into: list[bytes]) -> None:
 
 
 def execute(command: list[str], env: dict[str, str], cwd: Path) -> Finished:
-    """Run to the end; the child is reaped with `os.wait4`, whose rusage is exactly its CPU time and peak
-    RSS. A run past RUN_TIMEOUT is killed (and its non-zero exit says so)."""
-    started = time.monotonic()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    """Run to the end under the exec probe (`measure.spawn`), whose report is exactly the tap's own CPU time
+    and peak RSS. A run past RUN_TIMEOUT is killed (and its non-zero exit says so)."""
+    probed = spawn(command, cwd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = probed.process
     assert process.stdout is not None and process.stderr is not None
     out: list[bytes] = []
     err: list[bytes] = []
@@ -376,14 +377,12 @@ def execute(command: list[str], env: dict[str, str], cwd: Path) -> Finished:
     ]
     for reader in readers:
         reader.start()
-    watchdog = threading.Timer(RUN_TIMEOUT, process.kill)
+    watchdog = threading.Timer(RUN_TIMEOUT, probed.kill)
     watchdog.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        result = reap(probed, Path(command[0]).name)
     finally:
         watchdog.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.monotonic() - started
     for reader in readers:
         reader.join(timeout=30)
     process.stdout.close()
@@ -391,10 +390,10 @@ def execute(command: list[str], env: dict[str, str], cwd: Path) -> Finished:
     return Finished(
         stdout=b"".join(out),
         stderr=b"".join(err),
-        exit_code=process.returncode,
-        wall_seconds=wall,
-        cpu_seconds=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,
+        exit_code=result.exit_code,
+        wall_seconds=result.wall_seconds,
+        cpu_seconds=result.cpu_seconds,
+        peak_rss_mb=result.peak_rss_mb,
     )
 
 

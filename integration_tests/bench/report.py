@@ -2,6 +2,7 @@
 
 A figure measured over several runs is `{"median", "min", "max", "runs"}`; one that was identical in every
 run (call counts usually are) is the plain number. Both print as "median (min-max)" or the number.
+The tables are `report_tables.py`; the notes below them are written from the figures here.
 """
 
 from __future__ import annotations
@@ -12,170 +13,65 @@ from typing import Any
 
 from sandbox import jsonmoney
 
+from . import report_tables as tables
+from .report_tables import STAGE_TITLES, fmt, median
+
 GOAL_RATIO = 1.10
-STAGE_TITLES = {
-    "first": "first sync",
-    "unchanged": "unchanged rerun",
-    "changed_1pct": "rerun, 1% of invoices paid",
-}
-
-
-def median(value: Any) -> float:
-    return float(value["median"]) if isinstance(value, dict) else float(value)
-
-
-def fmt(value: Any, digits: int = 1) -> str:
-    if isinstance(value, dict) and "median" in value:
-        m, lo, hi = (f"{float(value[k]):,.{digits}f}" for k in ("median", "min", "max"))
-        return f"{m} ({lo}-{hi})"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{float(value):,.{digits}f}"
-
-
-def _tenant_rows(figures: dict[str, Any], stage: str) -> dict[str, Any]:
-    """A stage that made no Xero call for an organisation still gets its row, with zeros."""
-    zero = {"calls": 0, "reads": 0, "writes": 0, "egress_bytes": 0, "floor_issue": 0, "floor": 0}
-    seen = figures["stages"].get(stage, {}).get("xero") or {}
-    names = list(figures["stages"].get("first", {}).get("xero") or {}) + [n for n in seen if n]
-    return {name: seen.get(name, zero) for name in dict.fromkeys(names)}
-
-
-def _xero_rows(results: dict[str, Any]) -> list[str]:
-    rows = [
-        "| N | stage | organisation | calls | reads | writes | egress bytes | floor ⌈N/50⌉+⌈C/50⌉+⌈I/50⌉ | "
-        "floor per endpoint | calls ÷ floor |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, figures in results["sizes"].items():
-        for stage, title in STAGE_TITLES.items():
-            if stage not in figures["stages"]:
-                continue
-            for name, tenant in _tenant_rows(figures, stage).items():
-                floor = median(tenant["floor"])
-                ratio = f"{median(tenant['calls']) / floor:.2f}" if floor else "— (floor 0)"
-                rows.append(
-                    f"| {int(size):,} | {title} | {name} | {fmt(tenant['calls'], 0)} | "
-                    f"{fmt(tenant['reads'], 0)} | {fmt(tenant['writes'], 0)} | "
-                    f"{fmt(tenant.get('egress_bytes', 0), 0)} | "
-                    f"{fmt(tenant['floor_issue'], 0)} | {fmt(tenant['floor'], 0)} | {ratio} |"
-                )
-    return rows
-
-
-def _autotask_rows(results: dict[str, Any]) -> list[str]:
-    rows = [
-        "| N | stage | calls | floor ⌈N/500⌉+⌈L/500⌉+reference pages | calls ÷ floor |",
-        "|---:|---|---:|---:|---:|",
-    ]
-    for size, figures in results["sizes"].items():
-        for stage, title in STAGE_TITLES.items():
-            autotask = figures["stages"].get(stage, {}).get("autotask")
-            if autotask:
-                ratio = median(autotask["calls"]) / median(autotask["floor"])
-                rows.append(
-                    f"| {int(size):,} | {title} | {fmt(autotask['calls'], 0)} | "
-                    f"{fmt(autotask['floor'], 0)} | {ratio:.2f} |"
-                )
-    return rows
-
-
-def _limits_rows(limits: dict[str, Any]) -> list[str]:
-    ratio = median(limits["ratio"])
-    verdict = "met" if ratio <= GOAL_RATIO else "missed"
-    return [
-        "| N | limits | wall | limits alone (tenants in parallel) | wall ÷ limits | goal ≤ 1.10 | "
-        "limits with tenants one after another |",
-        "|---:|---|---:|---:|---:|---|---:|",
-        f"| {int(limits['invoices']):,} | scaled x{float(limits['factor']):g} | "
-        f"{fmt(limits['wall_seconds'])} s | {fmt(limits['limit_seconds'])} s | {fmt(limits['ratio'], 2)} | "
-        f"{verdict} | {fmt(limits['serial_limit_seconds'])} s |",
-    ]
-
-
-def _throughput_rows(results: dict[str, Any]) -> list[str]:
-    rows = [
-        "| N | lines | lines/s end to end | CPU s per 1,000 lines: source | destination | "
-        "sandbox share of CPU | peak RSS source MB | destination MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, figures in results["sizes"].items():
-        throughput = figures["throughput"]
-        cpu = throughput["cpu_seconds_per_1000_lines"]
-        rss = figures["peak_rss_mb"]
-        rows.append(
-            f"| {int(size):,} | {figures['lines']:,} | {fmt(throughput['lines_per_second'])} | "
-            f"{fmt(cpu['source'], 2)} | {fmt(cpu['destination'], 2)} | "
-            f"{fmt(throughput['sandbox_cpu_share'], 2)} | {fmt(rss['source'], 0)} | "
-            f"{fmt(rss['destination'], 0)} |"
-        )
-    return rows
-
-
-def _memory_rows(results: dict[str, Any]) -> list[str]:
-    extra = {k: v["source_alone"] for k, v in results.get("memory", {}).items() if "source_alone" in v}
-    if not extra:
-        return []
-    rows = ["| N | source alone: peak RSS MB | CPU s | wall s |", "|---:|---:|---:|---:|"]
-    for size, figures in extra.items():
-        rows.append(
-            f"| {int(size):,} | {fmt(figures['peak_rss_mb'], 0)} | {fmt(figures['cpu_seconds'])} | "
-            f"{fmt(figures['wall_seconds'])} |"
-        )
-    return rows
-
-
-def _profile_rows(profile: dict[str, Any] | None) -> list[str]:
-    if not profile:
-        return []
-    rows = [
-        f"Profile of the costlier stage, **{profile['stage']}**, first sync of {profile['lines']:,} lines "
-        f"(cProfile, {profile['total_seconds']:.1f} s profiled), top entries by own time:",
-        "",
-        "| function | calls | own s | cumulative s |",
-        "|---|---:|---:|---:|",
-    ]
-    for entry in profile["by_own_time"][:10]:
-        rows.append(
-            f"| `{entry['function']}` | {entry['calls']:,} | {entry['own_seconds']:.2f} | "
-            f"{entry['cumulative_seconds']:.2f} |"
-        )
-    return rows
+__all__ = ["GOAL_RATIO", "STAGE_TITLES", "fmt", "markdown", "median", "notes", "publish"]
 
 
 def markdown(results: dict[str, Any]) -> str:
     m = results["machine"]
-    limits = results["limits"]
     peer = results.get("peer") or {}
+    floor = (results.get("startup") or {}).get("probe_floor_mb")
+    label = f" **{results['label']}**" if results.get("label") else ""
     parts = [
         "### Benchmark (`make bench`)",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, Python {m['python']}; "
-        f"load average at start {m['load_average_at_start']}. Each figure: median (min-max) of the runs; "
-        f"a single number was the same in every run. Total {results['seconds']:.0f} s. Start-up (imports) "
-        f"per connector process: {_startup(results)}.",
+        f"load average at start {[float(x) for x in m['load_average_at_start']]}.{label} Each figure: median "
+        f"(min-max) of the runs; a single number was the same in every run. "
+        f"Total {results['seconds']:.0f} s. "
+        "Peak RSS is each process's own (reaped by a small exec probe, never counting the benchmark's memory"
+        + (f"; `true` reads {floor:.0f} MB through it, the floor of every RSS figure)." if floor else ")."),
         "",
-        "**Xero calls and egress per organisation** (egress: the response bytes Xero sent, which its paid "
-        "tiers meter; C new contacts, I new items; the floor counts documents actually written, per Xero "
-        "endpoint):",
+        '**Targets** (issue 19; evaluated in `results.json["targets"]`):',
         "",
-        *_xero_rows(results),
+        *tables.target_rows(results),
+        "",
+        "**Xero calls and egress per organisation** (floor: the documents actually written, ⌈n/50⌉ per "
+        "endpoint; egress: the response bytes Xero sent, which its paid tiers meter; plain script: the same "
+        "documents posted at the floor by the baseline script, in the same run):",
+        "",
+        *tables.xero_rows(results),
         "",
         "**Autotask calls** (whole database):",
         "",
-        *_autotask_rows(results),
+        *tables.autotask_rows(results),
         "",
-        "**Wall time against the vendors' limits** (sandbox `--rate-limits scaled:F`):",
+        "**Wall time against the vendors' limits** (sandbox `--rate-limits scaled:F`; the minimum is the "
+        "sliding-window schedule of the floor's calls, first window's burst included: formula in "
+        "`bench/floors.py`):",
         "",
-        *_limits_rows(limits),
+        *tables.limits_rows(results["limits"], GOAL_RATIO),
         "",
-        "**Throughput and memory, limits off:**",
+        "**Throughput, limits off** (first syncs, end to end; the plain script pages the same Autotask data "
+        "and posts the same Xero documents with no framework, measured in the same runs):",
         "",
-        *_throughput_rows(results),
+        *tables.throughput_rows(results),
         "",
-        *_memory_rows(results),
+        "**Memory** (peak RSS of each process itself, first syncs):",
         "",
-        *_profile_rows(_first_profile(results)),
+        *tables.memory_rows(results),
+        "",
+        "**Start-up per connector process** (warm bytecode cache; first record and first call from spawn, "
+        "against the sandbox and a stand-in listener):",
+        "",
+        *tables.startup_rows(results),
+        "",
+        tables.cdk_line(results),
+        "",
+        *tables.profile_rows(_first_profile(results)),
         "",
         f"**Peer (singer-io tap-xero):** {_peer_line(peer)}",
         "",
@@ -188,10 +84,46 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _startup(results: dict[str, Any]) -> str:
-    return ", ".join(
-        f"{name} {figures['cpu_seconds']:.2f} s CPU"
-        for name, figures in (results.get("startup") or {}).items()
+def _xero_note(results: dict[str, Any], size: str) -> str | None:
+    first = results["sizes"][size]["stages"].get("first", {})
+    endpoints = first.get("xero_endpoints") or {}
+    reads = sum(median(v) for k, v in endpoints.items() if k.startswith("GET "))
+    writes = sum(median(v) for k, v in endpoints.items() if not k.startswith("GET "))
+    floor = sum(median(t["floor"]) for t in (first.get("xero") or {}).values())
+    if not reads and writes <= floor:
+        return None
+    lookups = sum(
+        median(v)
+        for k, v in endpoints.items()
+        if k.startswith("GET ") and ("Invoices" in k or "CreditNotes" in k)
+    )
+    return (
+        f"- Xero at N={int(size):,}, first sync, all organisations: {writes:,.0f} writes against a floor of "
+        f"{floor:,.0f} ({writes - floor:,.0f} partial or extra batches) and {reads:,.0f} reads, "
+        f"{lookups:,.0f} of them look-ups of existing invoices and credit notes."
+    )
+
+
+def _limits_note(results: dict[str, Any]) -> str | None:
+    limits = results["limits"]
+    if limits.get("ratio") is None:
+        return f"- Wall ÷ limits not measured at N={int(limits['invoices']):,}: {limits.get('reason', '')}."
+    ratio, wall = median(limits["ratio"]), median(limits["wall_seconds"])
+    serial, limit = median(limits["serial_limit_seconds"]), median(limits["limit_seconds"])
+    if ratio <= GOAL_RATIO:
+        return None
+    if serial > GOAL_RATIO * limit and 0.8 * serial <= wall <= 1.25 * serial:
+        return (
+            f"- Wall time {wall:,.0f} s is {ratio:.2f}x the limits' minimum with the organisations in "
+            f"parallel and close to their serial minimum ({serial:,.0f} s): the organisations waited on "
+            "each other."
+        )
+    return (
+        f"- Wall time {wall:,.0f} s is {ratio:.2f}x the {limit:,.0f} s the limits allow for the floor's "
+        f"calls (limits scaled x{float(limits['factor']):g}; one organisation after another: "
+        f"{serial:,.0f} s). The "
+        "rest is calls above the floor, the connectors' CPU and start-up (which do not shrink with the scale "
+        "factor) and time the destination leaves a window unused."
     )
 
 
@@ -199,43 +131,12 @@ def notes(results: dict[str, Any]) -> list[str]:
     """Where a goal is missed, say where the calls or the time go, from the figures themselves."""
     out = []
     sizes = sorted(results["sizes"], key=int)
-    largest = results["sizes"][sizes[-1]]
-    first = largest["stages"].get("first", {})
-    endpoints = first.get("xero_endpoints") or {}
-    lookups = sum(median(v) for k, v in endpoints.items() if k.startswith("GET ") and "Invoices" in k)
-    lookups += sum(median(v) for k, v in endpoints.items() if k.startswith("GET ") and "CreditNotes" in k)
-    reads = sum(median(v) for k, v in endpoints.items() if k.startswith("GET "))
-    writes = sum(median(v) for k, v in endpoints.items() if not k.startswith("GET "))
-    if reads:
-        out.append(
-            f"- Xero calls above the floor are reads: at N={int(sizes[-1]):,} the first sync made, over all "
-            "organisations, "
-            f"{writes:,.0f} writes and {reads:,.0f} reads, {lookups:,.0f} of them the pre-write look-ups "
-            "(as many document numbers per GET as fit Xero's URL limit) that make reruns idempotent; "
-            "the rest are one-off reference reads "
-            "per organisation. A first sync into an empty organisation could list existing documents "
-            "instead (pageSize 1000: one call per 1,000) and halve its calls."
-        )
-    limits = results["limits"]
-    ratio, wall = median(limits["ratio"]), median(limits["wall_seconds"])
-    serial, limit = median(limits["serial_limit_seconds"]), median(limits["limit_seconds"])
-    factor = limits.get("factor")
-    if ratio > GOAL_RATIO:
-        if serial > GOAL_RATIO * limit and 0.8 * serial <= wall <= 1.25 * serial:
-            out.append(
-                f"- Wall time {wall:,.0f} s is {ratio:.2f}x what the limits impose with the organisations in "
-                f"parallel, and close to their sum ({serial:,.0f} s): the organisations were written one "
-                "after another, each waiting for the others' minute windows."
-            )
-        else:
-            scaled = f" (limits scaled x{factor:g})" if factor else ""
-            out.append(
-                f"- Wall time {wall:,.0f} s is {ratio:.2f}x the {limit:,.0f} s the limits impose{scaled}; "
-                "the organisations are written in parallel (one after another the limits alone would cost "
-                f"{serial:,.0f} s). The rest is the connectors' CPU (see throughput) and their start-up, "
-                "which do not shrink with the scale factor: at Xero's real speed the limits' share is larger "
-                "and the ratio smaller."
-            )
+    xero = _xero_note(results, sizes[-1])
+    if xero:
+        out.append(xero)
+    limits = _limits_note(results)
+    if limits:
+        out.append(limits)
     for size in sizes:
         rerun = results["sizes"][size]["stages"].get("unchanged", {}).get("autotask")
         if rerun and median(rerun["calls"]) > 1.5 * median(rerun["floor"]):
@@ -244,6 +145,17 @@ def notes(results: dict[str, Any]) -> list[str]:
                 f"{median(rerun['floor']):,.0f}): Autotask invoices have no last-modified date, so every "
                 "rerun re-reads the invoices and lines dated inside the look-back window (14 days by "
                 "default) to find what changed; the floor counts one page of each."
+            )
+        plain = results["sizes"][size].get("baseline") or {}
+        if plain and not plain.get("same_documents", True):
+            out.append(
+                f"- At N={int(size):,} the plain script's documents differ from the destination's: "
+                f"{plain.get('documents_differ')} (its figures are then not a like-for-like baseline)."
+            )
+        if plain.get("not_replayed"):
+            out.append(
+                f"- At N={int(size):,} the plain script did not replay {plain['not_replayed']}: its time "
+                "leaves those writes out, so the ratios flatter the connectors by that much."
             )
     if len(sizes) > 1:
         small, big = results["sizes"][sizes[0]], results["sizes"][sizes[-1]]

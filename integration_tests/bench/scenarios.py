@@ -1,5 +1,6 @@
 """The benchmark's scenarios on one running sandbox: a first sync, an unchanged rerun, a rerun with 1% of
-invoices changed, and a source-only read for memory.
+invoices changed (Airbyte), the same first sync under Singer (`tap-autotask | target-xero`), and the row
+of a scaled-limits first sync against the limits' minimum for its floor.
 
 Every call count is a difference of the sandbox's own `/__sandbox/stats` counters before and after the
 stage, so set-up calls (the 1% edits) never count against the connectors; so are the response bytes per
@@ -30,7 +31,7 @@ from demo.pipe import console_script
 from sandbox.launcher import RunningSandbox
 
 from . import floors
-from .measure import PipeRun, process_cpu_seconds, run_alone, run_pipe, state_file
+from .measure import PipeRun, process_cpu_seconds, run_pipe, state_file
 
 CallKey = tuple[str, str, str, str]  # (api, method, path, tenant)
 PAID_DATE = "2026-11-01"
@@ -50,6 +51,26 @@ def snapshot(running: RunningSandbox) -> Counter[CallKey]:
     return counts
 
 
+def xero_per_tenant(calls: Counter[CallKey], sent: Counter[str]) -> dict[str, dict[str, int]]:
+    """Xero Accounting calls per tenant id: all, reads, writes, the settings reads, and response bytes."""
+    out: dict[str, dict[str, int]] = {}
+    for (api, method, path, tenant), count in calls.items():
+        if api != "xero" or not tenant or not path.startswith("/api.xro"):
+            continue
+        own = out.setdefault(tenant, {"calls": 0, "reads": 0, "writes": 0, "settings_reads": 0})
+        own["calls"] += count
+        own["reads" if method == "GET" else "writes"] += count
+        if method == "GET" and path.rsplit("/", 1)[-1] in floors.SETTINGS_ENDPOINTS:
+            own["settings_reads"] += count
+    for tenant, own in out.items():
+        own["egress_bytes"] = sent.get(tenant, 0)
+    return out
+
+
+def autotask_calls(calls: Counter[CallKey]) -> int:
+    return sum(n for (api, *_), n in calls.items() if api == "autotask")
+
+
 @dataclass
 class Stage:
     """One connector run and everything the sandbox saw during it."""
@@ -59,18 +80,10 @@ class Stage:
     calls: Counter[CallKey]
     sandbox_cpu_seconds: float
     egress: Counter[str] = field(default_factory=Counter)  # Xero response bytes per tenant
+    protocol: str = "airbyte"
 
     def xero_per_tenant(self) -> dict[str, dict[str, int]]:
-        out: dict[str, dict[str, int]] = {}
-        for (api, method, path, tenant), count in self.calls.items():
-            if api != "xero" or not tenant or not path.startswith("/api.xro"):
-                continue
-            own = out.setdefault(tenant, {"calls": 0, "reads": 0, "writes": 0})
-            own["calls"] += count
-            own["reads" if method == "GET" else "writes"] += count
-        for tenant, own in out.items():
-            own["egress_bytes"] = self.egress.get(tenant, 0)
-        return out
+        return xero_per_tenant(self.calls, self.egress)
 
     def xero_endpoints(self) -> dict[str, int]:
         out: Counter[str] = Counter()
@@ -80,7 +93,7 @@ class Stage:
         return dict(sorted(out.items()))
 
     def autotask_calls(self) -> int:
-        return sum(n for (api, *_), n in self.calls.items() if api == "autotask")
+        return autotask_calls(self.calls)
 
     def autotask_entities(self) -> dict[str, int]:
         out: Counter[str] = Counter()
@@ -108,18 +121,37 @@ def workspace(running: RunningSandbox, root: Path, minute_window: float) -> Work
     return Workspace(configs, root)
 
 
+SINGER_CATALOG = demo_configs.CATALOGS / "source-autotask" / "singer_catalog.json"
+PROTOCOLS = ("airbyte", "singer")
+
+
+def commands(protocol: str, work: Workspace, state: Path | None = None) -> tuple[list[str], list[str]]:
+    """The source and destination command lines of one protocol (Airbyte: `read`/`write`; Singer: the
+    tap and target with the same config files)."""
+    source_config, destination_config = str(work.configs.source), str(work.configs.destination)
+    if protocol == "singer":
+        if state is not None:
+            raise ValueError("the benchmark runs Singer first syncs only")
+        source = [console_script("tap-autotask"), "--config", source_config, "--catalog", str(SINGER_CATALOG)]
+        return source, [console_script("target-xero"), "--config", destination_config]
+    if protocol != "airbyte":
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    catalog = str(demo_configs.SOURCE_CATALOG)
+    source = [console_script("source-autotask"), "read", "--config", source_config, "--catalog", catalog]
+    source += ["--state", str(state)] if state else []
+    destination = [console_script("destination-xero"), "write", "--config", destination_config]
+    return source, [*destination, "--catalog", catalog]
+
+
 def run_stage(
     running: RunningSandbox,
     work: Workspace,
     name: str,
     state: Path | None = None,
     profile: Path | None = None,
+    protocol: str = "airbyte",
 ) -> Stage:
-    catalog = str(demo_configs.SOURCE_CATALOG)
-    source = [console_script("source-autotask"), "read", "--config", str(work.configs.source)]
-    source += ["--catalog", catalog] + (["--state", str(state)] if state else [])
-    destination = [console_script("destination-xero"), "write", "--config", str(work.configs.destination)]
-    destination += ["--catalog", catalog]
+    source, destination = commands(protocol, work, state)
     if profile is not None and profile.name.startswith("source"):
         source = profiled(source, profile)
     elif profile is not None:
@@ -132,10 +164,10 @@ def run_stage(
     calls.subtract(before)
     sent = egress(running)
     sent.subtract(bytes_before)
-    stage = Stage(name, pipe, +calls, cpu, +sent)
+    stage = Stage(name, pipe, +calls, cpu, +sent, protocol)
     problem = stage_problem(stage)
     if problem:
-        raise RuntimeError(f"{name}: {problem}")
+        raise RuntimeError(f"{name} ({protocol}): {problem}")
     return stage
 
 
@@ -150,12 +182,20 @@ def stage_problem(stage: Stage) -> str | None:
     """A failed run must not be benchmarked as if it worked. Rejections are expected: the dataset holds
     deliberate problems (exit 1 with only a 'rejected' trace is the destination's 'done, with rejections')."""
     pipe = stage.pipe
-    if pipe.source.exit_code != 0:
-        return f"source-autotask exited {pipe.source.exit_code}: {pipe.source.stderr_tail[-600:]}"
-    rejected_only = pipe.destination.exit_code == 1 and all("rejected" in t for t in pipe.trace_errors)
+    if pipe.source.exit_code != 0:  # the destination's failure first: it breaks the source's pipe
+        detail = "; ".join(pipe.trace_errors)[-600:] or pipe.destination.stderr_tail[-600:]
+        return (
+            f"the source exited {pipe.source.exit_code}: {pipe.source.stderr_tail[-600:]} (the destination "
+            f"exited {pipe.destination.exit_code}: {detail})"
+        )
+    if stage.protocol == "singer":  # no TRACE messages: exit 1 with a summary and no stop is "rejections"
+        stopped = [v.get("stopped") for v in (pipe.summary or {}).values() if isinstance(v, dict)]
+        rejected_only = pipe.destination.exit_code == 1 and not any(stopped)
+    else:
+        rejected_only = pipe.destination.exit_code == 1 and all("rejected" in t for t in pipe.trace_errors)
     if pipe.summary is None or (pipe.destination.exit_code != 0 and not rejected_only):
         detail = "; ".join(pipe.trace_errors) or pipe.destination.stderr_tail[-600:]
-        return f"destination-xero exited {pipe.destination.exit_code}: {detail}"
+        return f"the destination exited {pipe.destination.exit_code}: {detail}"
     return None
 
 
@@ -196,13 +236,17 @@ def sync_series(
     say: Callable[[str], None],
     reruns: bool = True,
     profile: Path | None = None,
+    after_first: Callable[[Stage], None] | None = None,
 ) -> list[Stage]:
-    """first sync → unchanged rerun (with the first run's state) → 1% paid → rerun, on a reset sandbox."""
+    """first sync → unchanged rerun (with the first run's state) → 1% paid → rerun, on a reset sandbox.
+    `after_first` sees the sandbox as the first sync left it (the plain-script plan is captured there)."""
     running.reset()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = workspace(running, Path(tmp), minute_window)
         first = run_stage(running, work, "first", profile=profile)
         say(f"      first sync {first.pipe.wall_seconds:.1f} s")
+        if after_first is not None:
+            after_first(first)
         stages = [first]
         if not reruns:
             return stages
@@ -217,36 +261,14 @@ def sync_series(
         return [*stages, unchanged, changed]
 
 
-def startup(cwd: Path) -> dict[str, dict[str, float]]:
-    """Each connector's `spec` twice: the first fills the bytecode cache, the second is its start-up cost
-    (imports, nothing else), which every run pays once and which dominates at small N."""
-    out = {}
-    for name in ("source-autotask", "destination-xero"):
-        run_alone([console_script(name), "spec"], cwd)
-        result, wall, _ = run_alone([console_script(name), "spec"], cwd)
-        out[name] = {
-            "cpu_seconds": result.cpu_seconds,
-            "wall_seconds": wall,
-            "peak_rss_mb": result.peak_rss_mb,
-        }
-    return out
-
-
-def source_only(running: RunningSandbox) -> tuple[dict[str, Any], int]:
-    """`source-autotask read` alone, output counted and discarded: its memory without a destination."""
+def singer_first_sync(running: RunningSandbox, minute_window: float, say: Callable[[str], None]) -> Stage:
+    """`tap-autotask | target-xero` on a reset sandbox: the same first sync under the Singer protocol."""
+    running.reset()
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        configs = demo_configs.write_configs(running.info, Path(tmp), Path(tmp))
-        command = [console_script("source-autotask"), "read", "--config", str(configs.source)]
-        command += ["--catalog", str(demo_configs.SOURCE_CATALOG)]
-        result, wall, lines = run_alone(command, Path(tmp))
-    if result.exit_code != 0:
-        raise RuntimeError(f"source-autotask exited {result.exit_code}: {result.stderr_tail[-600:]}")
-    figures = {
-        "cpu_seconds": result.cpu_seconds,
-        "peak_rss_mb": result.peak_rss_mb,
-        "wall_seconds": wall,
-    }
-    return figures, lines
+        work = workspace(running, Path(tmp), minute_window)
+        stage = run_stage(running, work, "first", protocol="singer")
+    say(f"      first sync (Singer) {stage.pipe.wall_seconds:.1f} s")
+    return stage
 
 
 def floor_figures(stage: Stage, lines: int, invoices: int) -> dict[str, Any]:
@@ -260,9 +282,13 @@ def floor_figures(stage: Stage, lines: int, invoices: int) -> dict[str, Any]:
         documents = (summary.get(name) or {}).get("documents") or {}
         written = floors.written_per_kind(documents)
         documents_written = written["invoice"] + written["credit_note"] + written["purchase_order"]
+        seen = sum(
+            int(n) for actions in documents.values() if isinstance(actions, dict) for n in actions.values()
+        )
         tenants[name] = {
             **calls,
             "written": written,
+            "documents_seen": seen,
             "floor_issue": floors.xero_floor(documents_written, written["contact"], written["item"]),
             "floor": floors.xero_write_floor(written),
         }
@@ -278,4 +304,30 @@ def floor_figures(stage: Stage, lines: int, invoices: int) -> dict[str, Any]:
             "reference_entities": len(reference),
             "by_entity": stage.autotask_entities(),
         },
+    }
+
+
+def limit_row(stage: Stage, lines: int, invoices: int, factor: float) -> dict[str, Any]:
+    """One scaled-limits first sync: wall time ÷ the limits' minimum for the FLOOR's calls (what the
+    documents written need, floors.limit_minimum), never for the calls made, so extra calls cannot make
+    a sync look closer to its limit. No ratio when the minimum is 0 (the floor fits the first window)."""
+    figures = floor_figures(stage, lines, invoices)
+    floor = {name: int(t["floor"]) for name, t in figures["xero"].items()}
+    minimum = floors.limit_minimum(floor, int(figures["autotask"]["floor"]), factor)
+    throttled = sum(
+        int(v.get("throttled") or 0) for v in (stage.pipe.summary or {}).values() if isinstance(v, dict)
+    )
+    wall = stage.pipe.wall_seconds
+    return {
+        "wall_seconds": wall,
+        "limit_seconds": minimum["seconds"],
+        "ratio": wall / minimum["seconds"] if minimum["seconds"] > 0 else None,
+        "limit_minimum": minimum,
+        "serial_limit_seconds": floors.serial_limit_minimum(floor, factor),
+        "xero_floor_per_tenant": floor,
+        "xero_calls_per_tenant": {n: t["calls"] for n, t in figures["xero"].items()},
+        "xero_egress_bytes_per_tenant": {n: t["egress_bytes"] for n, t in figures["xero"].items()},
+        "autotask_calls": stage.autotask_calls(),
+        "autotask_floor": figures["autotask"]["floor"],
+        "throttled_429": throttled,
     }
