@@ -25,6 +25,9 @@ Choices where the platform leaves room:
 from __future__ import annotations
 
 try:  # first: without the extra, the command says in one line which one to install
+    from connector_kit.fast_cdk_import import skip_serpyco_docstrings
+
+    skip_serpyco_docstrings()  # before the CDK's first import (fast_cdk_import.py says why)
     import airbyte_cdk  # noqa: F401
 except ModuleNotFoundError as missing:
     from connector_kit.distribution import missing_extra
@@ -268,14 +271,14 @@ class DestinationXero(Destination):
                         continue
                     engine.add(message.record.stream, message.record.data)
                 elif message.type == Type.STATE and message.state is not None:
-                    stopped = not engine.flush() or stopped
-                    count = counter.take(message)
-                    if stopped or parsed.dry_run:
-                        continue  # records after the stop were deferred: their state must not move on
-                    _carry_retries(engine, message.state)
-                    message.state.destinationStats = AirbyteStateStats(recordCount=float(count))
-                    yield message
+                    # passed on by `released()` once every record before it is written (pipeline.py)
+                    engine.checkpoint((message, counter.take(message)))
+                if not parsed.dry_run:
+                    yield from _passed_on(engine)
             stopped = not engine.flush() or stopped
+            if not parsed.dry_run:
+                yield from _passed_on(engine)  # records after a stop were deferred: none is released then
+            engine.close()
         except (XeroError, TokenStoreError) as exc:
             fatal = _fatal(exc)
             reporter.finish(engine.outcome, engine.client, 1, failure=fatal.message)
@@ -299,6 +302,14 @@ class DestinationXero(Destination):
             raise AirbyteTracedException(
                 message=engine.failure_message(), failure_type=FailureType.config_error
             )
+
+
+def _passed_on(engine: Engine) -> Iterator[AirbyteMessage]:
+    """The states whose records are all written, each with the documents to retry and its record count."""
+    for message, count in engine.released():
+        _carry_retries(engine, message.state)
+        message.state.destinationStats = AirbyteStateStats(recordCount=float(count))
+        yield message
 
 
 def _carry_retries(engine: Engine, state: AirbyteStateMessage) -> None:

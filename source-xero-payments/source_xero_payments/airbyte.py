@@ -10,6 +10,9 @@ the file, not a traceback.
 from __future__ import annotations
 
 try:  # first: without the extra, the command says in one line which one to install
+    from connector_kit.fast_cdk_import import skip_serpyco_docstrings
+
+    skip_serpyco_docstrings()  # before the CDK's first import (fast_cdk_import.py says why)
     import airbyte_cdk  # noqa: F401
 except ModuleNotFoundError as missing:
     from connector_kit.distribution import missing_extra
