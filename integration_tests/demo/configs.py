@@ -103,7 +103,10 @@ def write_configs(info: dict[str, Any], secrets_dir: Path, output_dir: Path) -> 
     # (as under Meltano), so the write-back matches invoices by the rule they were written with.
     shared = {"mapping_file": str(MAPPING_FILE)}
     return DemoConfigs(
-        source=_write(secrets_dir / "source-autotask.json", {**autotask_auth, "start_date": START_DATE}),
+        source=_write(
+            secrets_dir / "source-autotask.json",
+            {**autotask_auth, "start_date": START_DATE, "invoice_pdfs": True},  # attached in Xero (US)
+        ),
         destination=_write(
             secrets_dir / "destination-xero.json",
             {

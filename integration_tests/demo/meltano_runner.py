@@ -190,6 +190,7 @@ class MeltanoRunner:
             "TARGET_XERO_REJECTED_RECORDS_PATH": str(configs.rejected),
             "TARGET_AUTOTASK_PAYMENTS_REJECTED_RECORDS_PATH": str(configs.payments_rejected),
             "TAP_AUTOTASK_START_DATE": demo_configs.START_DATE,
+            "TAP_AUTOTASK_INVOICE_PDFS": "true",  # attached in Xero by the US organisation's mapping
             "TAP_XERO_PAYMENTS_START_DATE": demo_configs.START_DATE[:10],
             "TARGET_AUTOTASK_PAYMENTS_FAIL_ON_REJECTIONS": "true",
         }

@@ -177,7 +177,11 @@ class SandboxServer:
         action = request.path[len(ADMIN_PREFIX) :].strip("/")
         try:
             if action == "stats" and request.method == "GET":
-                return json_response(self.recorder.stats())
+                stats = self.recorder.stats()
+                extra = getattr(self.app, "stats_extra", None)  # what only this emulator knows
+                if callable(extra):
+                    stats.update(extra())
+                return json_response(stats)
             if action == "requests" and request.method == "GET":
                 return json_response(self.recorder.requests())
             if action == "reset" and request.method == "POST":

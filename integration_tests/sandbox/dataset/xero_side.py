@@ -359,6 +359,7 @@ _ACCOUNTS: tuple[tuple[str, str, str, str, str, dict[str, Any]], ...] = (
     ("493", "Travel - National", "OVERHEADS", "EXPENSE", "in", {"ShowInExpenseClaims": True}),
     ("610", "Accounts Receivable", "CURRENT", "ASSET", "none", {"SystemAccount": "DEBTORS"}),
     ("620", "Prepayments", "CURRENT", "ASSET", "none", {}),
+    ("630", "Inventory", "INVENTORY", "ASSET", "none", {}),  # the asset account of tracked items
     ("800", "Accounts Payable", "CURRLIAB", "LIABILITY", "none", {"SystemAccount": "CREDITORS"}),
     ("820", "{tax} Payable", "CURRLIAB", "LIABILITY", "none", {"SystemAccount": "GST"}),
     ("835", "Directors' Loan Account", "CURRLIAB", "LIABILITY", "none", {"EnablePaymentsToAccount": True}),

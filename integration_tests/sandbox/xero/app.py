@@ -174,6 +174,10 @@ class XeroApp:
             "tenant_id": first,
         }
 
+    def stats_extra(self) -> dict[str, Any]:
+        """Added to `/__sandbox/stats`: per tenant the busiest rolling minute, on the limits' own clock."""
+        return {"peak_minute": self.limits.peaks()}
+
     def reset(self) -> None:
         self._load_books()
         self.identity.reset()

@@ -62,12 +62,21 @@ class XeroLimits:
         self._minute: dict[str, SlidingWindow] = {}
         self._day: dict[str, SlidingWindow] = {}
         self._app: dict[str, SlidingWindow] = {}
+        # per tenant, the most calls admitted within one rolling minute (of the policy's clock): what a
+        # report calls "the busiest minute", exact where sampling counters from outside could only bound it
+        self._peak: dict[str, int] = {}
 
     def reset(self) -> None:
         with self._lock:
             self._minute.clear()
             self._day.clear()
             self._app.clear()
+            self._peak.clear()
+
+    def peaks(self) -> dict[str, int]:
+        """Per tenant id, the most calls admitted within one rolling minute (empty with limits off)."""
+        with self._lock:
+            return dict(sorted(self._peak.items()))
 
     def _windows(self, app: str, key: str) -> tuple[SlidingWindow, SlidingWindow, SlidingWindow]:
         minute = self._minute.get(key)
@@ -110,6 +119,7 @@ class XeroLimits:
             day.add()
             minute.add()
             app_window.add()
+            self._peak[tenant] = max(self._peak.get(tenant, 0), minute_count + 1)
             headers = _headers(
                 day_limit - day_count - 1, MINUTE_LIMIT - minute_count - 1, APP_MINUTE_LIMIT - app_count - 1
             )
