@@ -198,6 +198,10 @@ class Books:
 
     def pay(self, tenant_id: str, payments: list[tuple[dict[str, Any], Decimal]]) -> None:
         """Record payments, PAY_BATCH to a call (Xero takes a list of payments in one PUT)."""
+        # A second first, too: the forward sync's last writes (several batches of 50 in its last second,
+        # however busy the machine) must not share the first payment batch's stamp, or a rerun at the
+        # inclusive bookmark would read them all again.
+        self.running.admin("xero", "clock", {"advance_seconds": 1})
         for start in range(0, len(payments), PAY_BATCH):
             body = {
                 "Payments": [

@@ -267,7 +267,8 @@ def run(
             say(scrub(text))
 
         show(f"  Autotask emulator {running.autotask_root}, Xero emulator {running.xero_root}")
-        configs = demo_configs.write_configs(running.info, secrets_dir, output)
+        # the US organisation attaches the invoice PDFs: the source reads them (demo mapping)
+        configs = demo_configs.write_configs(running.info, secrets_dir, output, invoice_pdfs=True)
         show(f"  mapping: {demo_configs.MAPPING_FILE.relative_to(demo_configs.REPO_ROOT)}")
         runner = _make_runner(runner_name, meltano, running.info, configs, output, secrets_dir)
         problems: list[str] = []

@@ -78,8 +78,14 @@ def _write(path: Path, value: dict[str, Any]) -> Path:
     return path
 
 
-def write_configs(info: dict[str, Any], secrets_dir: Path, output_dir: Path) -> DemoConfigs:
-    """Write the four configs (mode 0600) into `secrets_dir`; rejected-record files go to `output_dir`."""
+def write_configs(
+    info: dict[str, Any], secrets_dir: Path, output_dir: Path, *, invoice_pdfs: bool = False
+) -> DemoConfigs:
+    """Write the four configs (mode 0600) into `secrets_dir`; rejected-record files go to `output_dir`.
+
+    `invoice_pdfs`: the source reads each invoice's PDF (the demo's US organisation attaches them). Off
+    by default: the benchmark and the tools' tests that reuse these configs measure the sync without the
+    PDF calls, which cost one Autotask call per invoice and one Xero call per attachment."""
     tenants = check_tenants(info)
     autotask, xero = info["autotask"], info["xero"]
     token_store = secrets_dir / "xero-token.json"
@@ -105,7 +111,7 @@ def write_configs(info: dict[str, Any], secrets_dir: Path, output_dir: Path) -> 
     return DemoConfigs(
         source=_write(
             secrets_dir / "source-autotask.json",
-            {**autotask_auth, "start_date": START_DATE, "invoice_pdfs": True},  # attached in Xero (US)
+            {**autotask_auth, "start_date": START_DATE, "invoice_pdfs": invoice_pdfs},
         ),
         destination=_write(
             secrets_dir / "destination-xero.json",
