@@ -28,9 +28,9 @@ from xero_client.errors import AuthError, DailyLimitReached, TenantAccessError, 
 from .attachments import Attacher
 from .config import Tenant
 from .documents import Document
-from .holdings import OrgHoldings
+from .holdings import OrgHoldings, held_in
 from .outcome import TenantSummary, access_stop
-from .planner import Decision, decide, plan
+from .planner import Decision, decide, identity_mismatch, plan
 from .posting import WRITE_ORDER, Poster
 from .resolution import Resolver
 
@@ -140,18 +140,31 @@ class TenantWriter:
 
     def _plan(self, documents: list[Document]) -> list[Decision]:
         """One decision per document, in their order: those Xero cannot hold (holdings.py) decided as
-        new without a read, the others planned against what the look-ups find."""
+        new without a read, those of a kind the run listed decided against the listing, the others
+        planned against what the look-ups find."""
         tenant_id = self.tenant.tenant_id
         absent = self.holdings.absent(self.client, tenant_id, documents)
-        looked = [doc for doc in documents if id(doc) not in absent]
-        found = (
-            plan(self.client, tenant_id, looked, self.link_prefix, self.recreate_deleted) if looked else []
-        )
-        by_document = {id(d.document): d for d in found}
-        return [
-            by_document[id(doc)] if id(doc) in by_document else decide(doc, None, self.recreate_deleted)
-            for doc in documents
-        ]
+        decided: dict[int, Decision] = {}
+        looked = []
+        for doc in documents:
+            listing = None if id(doc) in absent else self.holdings.listed(doc)
+            if id(doc) in absent:
+                decided[id(doc)] = decide(doc, None, self.recreate_deleted)
+            elif listing is not None:
+                found, moved = held_in(listing, doc)
+                if moved is not None:
+                    decision = identity_mismatch(doc, moved)
+                else:
+                    decision = decide(doc, found, self.recreate_deleted)
+                decision.has_attachments = bool((found or {}).get("HasAttachments"))
+                decided[id(doc)] = decision
+            else:
+                looked.append(doc)
+        if looked:
+            for decision in plan(self.client, tenant_id, looked, self.link_prefix, self.recreate_deleted):
+                assert decision.document is not None  # plan decides one per document it was given
+                decided[id(decision.document)] = decision
+        return [decided[id(doc)] for doc in documents]
 
     def _defer(self, documents: Iterable[Document], reason: str) -> None:
         for doc in list(documents):
