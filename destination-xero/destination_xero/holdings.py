@@ -12,8 +12,10 @@ documents of that type) tells whether there is anything to find:
   a person entered costs two calls, where looking up 400 of ours by `where` cost 20;
 - when it counts more, the documents are looked up as before (lookups.py), and the probe cost one call.
 
-The probe is made for a kind only when a cycle brings at least PROBE_MIN of its documents. Below that,
-at most one look-up call is at stake, and a probe would cost as much as it could save. Only sales
+The probe is made for a kind once the run has brought at least PROBE_MIN of its documents, counted over
+its cycles: a credit note in 37 invoices arrives a dozen a cycle, and twenty cycles of one look-up each
+cost more than a probe and a listing. Below that, at most one look-up call is at stake, and a probe
+would cost as much as it could save. Only sales
 invoices and credit notes are probed: bills and purchase orders are listed in one paged call already
 (lookups.py), and an empty listing costs that one call.
 
@@ -50,17 +52,19 @@ class OrgHoldings:
         self._empty: dict[str, bool] = {}  # kind -> the organisation held none when probed
         self._listed: dict[str, list[dict[str, Any]]] = {}  # kind -> all it held, when it held few
         self._sent: set[tuple[str, str]] = set()  # (kind, key) of every write this run planned
+        self._seen: dict[str, int] = {}  # documents of each kind planned so far this run
         self._lock = threading.Lock()
         self.probes = 0
 
     def absent(self, client: XeroClient, tenant_id: str, documents: Sequence[Document]) -> set[int]:
         """The ids of the documents Xero cannot hold: their kind was empty and this run sent none of
-        them. Probes each kind on the first cycle that brings PROBE_MIN of its documents."""
+        them. Probes each kind once the run has brought PROBE_MIN of its documents."""
         counts: dict[str, int] = {}
         for doc in documents:
             counts[doc.kind] = counts.get(doc.kind, 0) + 1
         for kind, count in counts.items():
-            if kind in PROBED and kind not in self._empty and count >= PROBE_MIN:
+            self._seen[kind] = self._seen.get(kind, 0) + count
+            if kind in PROBED and kind not in self._empty and self._seen[kind] >= PROBE_MIN:
                 self._empty[kind] = self._probe(client, tenant_id, kind)
         with self._lock:
             return {

@@ -76,8 +76,13 @@ def test_a_few_held_are_listed_once_and_decide_every_document_of_the_kind() -> N
 
 def test_a_small_run_makes_no_probe_and_a_large_holding_is_not_listed() -> None:
     xero = FakeXero({})
-    assert OrgHoldings().absent(xero, "t", _docs("invoice", PROBE_MIN - 1)) == set()  # type: ignore[arg-type]
+    holdings = OrgHoldings()
+    assert holdings.absent(xero, "t", _docs("invoice", PROBE_MIN - 1)) == set()  # type: ignore[arg-type]
     assert xero.calls == []
+    # the next cycle's document brings the run to PROBE_MIN: probed then, and found empty
+    late = _docs("invoice", 1, start=900)
+    assert holdings.absent(xero, "t", late) == {id(late[0])}  # type: ignore[arg-type]
+    assert len(xero.calls) == 1
     many = FakeXero({"Invoices": [{"InvoiceNumber": str(n)} for n in range(LIST_MAX + 1)]})
     holdings = OrgHoldings()
     docs = _docs("invoice", PROBE_MIN)
