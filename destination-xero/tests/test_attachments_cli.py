@@ -27,6 +27,9 @@ from sandbox import launcher
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
 from test_adapter_support import CATALOGS, XeroReader, script, xero_writes
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: helpers by path
+from cli_configs import sandbox_config
+
 UK = "Northwind MSP Ltd"
 Q4 = Decimal("0.0001")
 CATALOG = CATALOGS / "configured_catalog.json"
@@ -43,30 +46,12 @@ def sb() -> Iterator[Any]:
 
 
 def _config(sb: Any, tmp: Path, on_change: str = "keep", **over: Any) -> Path:
-    x = sb.info["xero"]
-    uk = next(t["tenant_id"] for t in x["tenants"] if t["name"] == UK)
-    config = {
-        "auth": {
-            "type": "refresh_token",
-            "client_id": x["client_id"],
-            "client_secret": x["client_secret"],
-            "refresh_token": x["refresh_token"],
-            "token_store_path": str(tmp / "token.json"),
-        },
-        "xero": {"api_url": x["api_url"], "identity_url": x["identity_url"]},
-        "mappings": {
-            "tax": {"by_region": {"UK VAT": "OUTPUT2"}},
-            "accounts": {"default": "200"},
-            "attachments": {"invoice_pdf": True, "on_change": on_change},
-        },
-        "tenants": [{"tenant_id": uk, "name": UK}],
-        "rejected_records_path": str(tmp / "rejected.jsonl"),
-        "report_path": str(tmp / "run-report.json"),
-        **over,
+    mappings = {
+        "tax": {"by_region": {"UK VAT": "OUTPUT2"}},
+        "accounts": {"default": "200"},
+        "attachments": {"invoice_pdf": True, "on_change": on_change},
     }
-    path = tmp / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    return path
+    return sandbox_config(sb.info, tmp, mappings, **over)
 
 
 def _pdf(data: bytes, number: str) -> dict[str, Any]:

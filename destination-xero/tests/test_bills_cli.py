@@ -29,6 +29,9 @@ from sandbox import launcher
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
 from test_adapter_support import CATALOGS, XeroReader, script, xero_writes
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: helpers by path
+from cli_configs import sandbox_config
+
 UK = "Northwind MSP Ltd"
 D = Decimal
 HELD = (
@@ -44,29 +47,12 @@ def sb() -> Iterator[Any]:
 
 
 def _config(info: dict[str, Any], tmp: Path, send_as: str) -> Path:
-    x = info["xero"]
-    uk = next(t["tenant_id"] for t in x["tenants"] if t["name"] == UK)
-    config = {
-        "auth": {
-            "type": "refresh_token",
-            "client_id": x["client_id"],
-            "client_secret": x["client_secret"],
-            "refresh_token": x["refresh_token"],
-            "token_store_path": str(tmp / "token.json"),
-        },
-        "xero": {"api_url": x["api_url"], "identity_url": x["identity_url"]},
-        "mappings": {
-            "tax": {"by_region": {"UK VAT": "OUTPUT2"}, "purchase": "INPUT2"},
-            "accounts": {"default": "200", "purchase": "300"},
-            "purchase_orders": {"send_as": send_as},
-        },
-        "tenants": [{"tenant_id": uk, "name": UK}],
-        "rejected_records_path": str(tmp / "rejected.jsonl"),
-        "report_path": str(tmp / "run-report.json"),
+    mappings = {
+        "tax": {"by_region": {"UK VAT": "OUTPUT2"}, "purchase": "INPUT2"},
+        "accounts": {"default": "200", "purchase": "300"},
+        "purchase_orders": {"send_as": send_as},
     }
-    path = tmp / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    return path
+    return sandbox_config(info, tmp, mappings)
 
 
 VENDOR = {"id": 9501, "companyName": "Bill Vendor Ltd", "companyType": 6, "companyTypeName": "Vendor"}

@@ -32,6 +32,9 @@ from sandbox.dataset import dumps, load_dataset
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
 from test_adapter_support import UK, XeroReader, script, xero_writes
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: helpers by path
+from cli_configs import sandbox_config
+
 STOCKED, PLAIN = "NW-STOCK-8", "NW-OLD-1"
 SALE_ID, OTHER_ID, THIRD_ID = 8401, 8402, 8403
 PRODUCT_IDS = {STOCKED: 29_400_001, PLAIN: 29_400_002}
@@ -62,30 +65,13 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 def _config(info: dict[str, Any], tmp: Path) -> Path:
-    x = info["xero"]
-    uk = next(t["tenant_id"] for t in x["tenants"] if t["name"] == UK)
     inventory = {"skus": [STOCKED, PLAIN], "asset_account": "630", "cogs_account": "310"}
-    config = {
-        "auth": {
-            "type": "refresh_token",
-            "client_id": x["client_id"],
-            "client_secret": x["client_secret"],
-            "refresh_token": x["refresh_token"],
-            "token_store_path": str(tmp / "token.json"),
-        },
-        "xero": {"api_url": x["api_url"], "identity_url": x["identity_url"]},
-        "mappings": {
-            "tax": {"by_region": {"UK VAT": "OUTPUT2"}, "purchase": "INPUT2"},
-            "accounts": {"default": "200"},
-            "items": {"enabled": True, "create_missing": True, "inventory": inventory},
-        },
-        "tenants": [{"tenant_id": uk, "name": UK}],
-        "rejected_records_path": str(tmp / "rejected.jsonl"),
-        "report_path": str(tmp / "run-report.json"),
+    mappings = {
+        "tax": {"by_region": {"UK VAT": "OUTPUT2"}, "purchase": "INPUT2"},
+        "accounts": {"default": "200"},
+        "items": {"enabled": True, "create_missing": True, "inventory": inventory},
     }
-    path = tmp / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    return path
+    return sandbox_config(info, tmp, mappings)
 
 
 def _invoice(iid: int, sku: str, name: str, quantity: int, rate: int) -> dict[str, Any]:

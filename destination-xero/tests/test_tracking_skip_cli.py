@@ -30,6 +30,9 @@ from sandbox import launcher
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: the helpers by path
 from test_adapter_support import CATALOGS, XeroReader, script, xero_writes
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # --import-mode=importlib: helpers by path
+from cli_configs import sandbox_config, tenant_ids
+
 UK, AU = "Northwind MSP Ltd", "Northwind MSP Pty Ltd"
 ROUTE_UDF = "Xero Organisation"
 KEPT = "not sent: Xero keeps what an earlier run wrote, if anything"
@@ -42,67 +45,51 @@ def sb() -> Iterator[Any]:
 
 
 def _config(info: dict[str, Any], tmp: Path) -> Path:
-    x = info["xero"]
-    ids = {t["name"]: t["tenant_id"] for t in x["tenants"]}
-    config = {
-        "auth": {
-            "type": "refresh_token",
-            "client_id": x["client_id"],
-            "client_secret": x["client_secret"],
-            "refresh_token": x["refresh_token"],
-            "token_store_path": str(tmp / "token.json"),
-        },
-        "xero": {"api_url": x["api_url"], "identity_url": x["identity_url"]},
-        "mappings": {"accounts": {"default": "200", "purchase": "300"}},
-        "tenants": [
-            {
-                "tenant_id": ids[UK],
-                "name": UK,
-                "route": {"company_udf": {"name": ROUTE_UDF, "values": ["UK"]}},
-                "mappings": {
-                    "tax": {"by_region": {"UK VAT": "OUTPUT2"}},
-                    "tracking": [
-                        {
-                            "category": "Region",
-                            "source": "territory",
-                            "options": {"London & South East": "United Kingdom", "Dublin": "Ireland"},
-                        },
-                        {
-                            "category": "line of business",  # Xero's spelling comes back from Xero's list
-                            "source": "department",
-                            "options": {"Service Desk": "Managed Services", "Project Delivery": "projects"},
-                        },
-                    ],
-                    "skip": {
-                        "below_total": "1.00",
-                        "invoice_udf": {"name": "Do Not Sync", "values": ["yes"]},
+    ids = tenant_ids(info)
+    tenants = [
+        {
+            "tenant_id": ids[UK],
+            "name": UK,
+            "route": {"company_udf": {"name": ROUTE_UDF, "values": ["UK"]}},
+            "mappings": {
+                "tax": {"by_region": {"UK VAT": "OUTPUT2"}},
+                "tracking": [
+                    {
+                        "category": "Region",
+                        "source": "territory",
+                        "options": {"London & South East": "United Kingdom", "Dublin": "Ireland"},
                     },
+                    {
+                        "category": "line of business",  # Xero's spelling comes back from Xero's list
+                        "source": "department",
+                        "options": {"Service Desk": "Managed Services", "Project Delivery": "projects"},
+                    },
+                ],
+                "skip": {
+                    "below_total": "1.00",
+                    "invoice_udf": {"name": "Do Not Sync", "values": ["yes"]},
                 },
             },
-            {
-                "tenant_id": ids[AU],
-                "name": AU,
-                "route": {"company_udf": {"name": ROUTE_UDF, "values": ["AU"]}},
-                "mappings": {
-                    "tax": {"by_region": {"Australia GST": "OUTPUT"}, "purchase": "INPUT"},
-                    "tracking": [
-                        {
-                            "category": "Region",
-                            "source": "company_type",
-                            "options": {"Customer": "Australia"},
-                        },
-                        {"category": "Line of Business", "source": "organizational_level_2"},
-                    ],
-                    "skip": {"company_udf": {"name": "xero sync", "values": ["No"]}},
-                },
+        },
+        {
+            "tenant_id": ids[AU],
+            "name": AU,
+            "route": {"company_udf": {"name": ROUTE_UDF, "values": ["AU"]}},
+            "mappings": {
+                "tax": {"by_region": {"Australia GST": "OUTPUT"}, "purchase": "INPUT"},
+                "tracking": [
+                    {
+                        "category": "Region",
+                        "source": "company_type",
+                        "options": {"Customer": "Australia"},
+                    },
+                    {"category": "Line of Business", "source": "organizational_level_2"},
+                ],
+                "skip": {"company_udf": {"name": "xero sync", "values": ["No"]}},
             },
-        ],
-        "rejected_records_path": str(tmp / "rejected.jsonl"),
-        "report_path": str(tmp / "run-report.json"),
-    }
-    path = tmp / "config.json"
-    path.write_text(json.dumps(config), encoding="utf-8")
-    return path
+        },
+    ]
+    return sandbox_config(info, tmp, {"accounts": {"default": "200", "purchase": "300"}}, tenants)
 
 
 def _company(cid: int, name: str, org: str, *udfs: tuple[str, str], **fields: Any) -> dict[str, Any]:
