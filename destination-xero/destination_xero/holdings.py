@@ -34,6 +34,7 @@ from typing import Any
 from xero_client.client import XeroClient
 
 from .documents import NUMBER_FIELD, Document
+from .lookups import item_count
 
 PROBE_MIN = 20
 LIST_MAX = 2000  # list a kind when it holds at most this many: two pages, cheaper than looking up 400
@@ -91,7 +92,7 @@ class OrgHoldings:
         collection, where = PROBED[kind]
         self.probes += 1
         body = client.get(tenant_id, collection, {"where": where, "page": 1, "pageSize": 1})
-        count = _item_count(body)
+        count = item_count(body)
         if count is None:
             return not (body.get(collection) if isinstance(body, Mapping) else None)
         if 0 < count <= LIST_MAX:
@@ -102,12 +103,6 @@ class OrgHoldings:
             with self._lock:
                 self._listed[kind] = records
         return count == 0
-
-
-def _item_count(body: Any) -> int | None:
-    pagination = body.get("pagination") if isinstance(body, Mapping) else None
-    count = pagination.get("itemCount") if isinstance(pagination, Mapping) else None
-    return count if isinstance(count, int) and count >= 0 else None
 
 
 def held_in(listing: Sequence[Mapping[str, Any]], document: Document) -> tuple[Any, Any]:

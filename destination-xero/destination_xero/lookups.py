@@ -314,7 +314,7 @@ def lookup_by_identity(
     if prefix and len(batches) > 1:
         ours = f"Url.StartsWith({_quote(prefix)})"
         probe = client.get(tenant_id, "Invoices", {"where": ours, "page": 1, "pageSize": 1})
-        held = _item_count(probe)
+        held = item_count(probe)
         if held is not None and -(-held // PAGE_SIZE) < len(batches):
             listed = True
             for page in range(1, -(-held // PAGE_SIZE) + 1):
@@ -335,7 +335,7 @@ def lookup_by_identity(
     return found
 
 
-def _item_count(body: Any) -> int | None:
+def item_count(body: Any) -> int | None:
     """`pagination.itemCount` of a paged answer (Xero adds it to paged collections), None if absent."""
     pagination = body.get("pagination") if isinstance(body, Mapping) else None
     count = pagination.get("itemCount") if isinstance(pagination, Mapping) else None
