@@ -11,7 +11,7 @@ components, currencies, branding themes, tracking categories, accounts), read on
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -117,6 +117,13 @@ class OrgProfile:
     tracking: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     accounts: dict[str, AccountInfo] = field(default_factory=dict)
     name: str = ""
+    # Reads the enabled currencies on first need (a sync: only a document in another currency than the
+    # base needs them, so an organisation billed in its own currency costs no Currencies call). It returns
+    # None when Xero cannot say; the check is then left to Xero, which refuses such a document itself.
+    currencies_source: Callable[[], frozenset[str] | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    currencies_unknown: bool = False
 
     def theme_id(self, name_or_id: str) -> str | None:
         if name_or_id in self.branding_ids:
@@ -124,7 +131,14 @@ class OrgProfile:
         return self.branding.get(name_or_id.strip().lower())
 
     def currency_enabled(self, code: str) -> bool:
-        return code.upper() == self.base_currency.upper() or code.upper() in self.currencies
+        if code.upper() == self.base_currency.upper():
+            return True
+        if self.currencies_source is not None:
+            source, self.currencies_source = self.currencies_source, None
+            read = source()
+            self.currencies_unknown = read is None
+            self.currencies = read or frozenset()
+        return self.currencies_unknown or code.upper() in self.currencies
 
     @classmethod
     def from_xero(

@@ -14,10 +14,16 @@ documents of that type) tells whether there is anything to find:
 
 The probe is made for a kind once the run has brought at least PROBE_MIN of its documents, counted over
 its cycles: a credit note in 37 invoices arrives a dozen a cycle, and twenty cycles of one look-up each
-cost more than a probe and a listing. Below that, at most one look-up call is at stake, and a probe
-would cost as much as it could save. Only sales
+cost more than a probe and a listing. Until then its documents wait, carried unplanned from cycle to
+cycle (`sort`), so the first dozen are not looked up on their own before the probe; at a drain (the end
+of the input, or states waiting too long) those still waiting are looked up: at most one look-up call
+is then at stake, and a probe would cost as much as it could save. Only sales
 invoices and credit notes are probed: bills and purchase orders are listed in one paged call already
 (lookups.py), and an empty listing costs that one call.
+
+Before any probe, the contact listing the resolution makes anyway answers for every kind at once: an
+organisation that holds no contact at all (archived ones included) holds no document that names one
+(`hold_nothing`), so an empty organisation costs that one call.
 
 A document a person creates in Xero under one of our numbers while the run is under way is not seen
 here. Nothing is doubled even then: a create whose number Xero already holds is refused as a duplicate
@@ -39,6 +45,7 @@ from .lookups import item_count
 PROBE_MIN = 20
 LIST_MAX = 2000  # list a kind when it holds at most this many: two pages, cheaper than looking up 400
 PAGE_SIZE = 1000
+NAME_A_CONTACT = ("invoice", "credit_note", "purchase_order", "bill")  # no Xero document of these lacks one
 # kind -> (collection, the `where` that selects every document of that kind)
 PROBED: dict[str, tuple[str, str]] = {
     "invoice": ("Invoices", 'Type=="ACCREC"'),
@@ -54,25 +61,54 @@ class OrgHoldings:
         self._listed: dict[str, list[dict[str, Any]]] = {}  # kind -> all it held, when it held few
         self._sent: set[tuple[str, str]] = set()  # (kind, key) of every write this run planned
         self._seen: dict[str, int] = {}  # documents of each kind planned so far this run
+        self._tallied: set[int] = set()  # ids of the documents held back last cycle: counted already
         self._lock = threading.Lock()
         self.probes = 0
 
     def absent(self, client: XeroClient, tenant_id: str, documents: Sequence[Document]) -> set[int]:
         """The ids of the documents Xero cannot hold: their kind was empty and this run sent none of
         them. Probes each kind once the run has brought PROBE_MIN of its documents."""
+        return self.sort(client, tenant_id, documents, drain=True)[0]
+
+    def sort(
+        self, client: XeroClient, tenant_id: str, documents: Sequence[Document], drain: bool
+    ) -> tuple[set[int], list[Document]]:
+        """(the ids of the documents Xero cannot hold, the documents to hold back unplanned).
+
+        Held back, unless `drain`: those of a probed kind whose probe has not been made because the run
+        has brought fewer than PROBE_MIN of them so far. They come back with the next cycle (counted
+        once) and are decided after the probe, so a dozen credit notes a cycle cost one probe in all,
+        not a look-up per cycle and then the probe. At a drain they are looked up as before."""
         counts: dict[str, int] = {}
         for doc in documents:
-            counts[doc.kind] = counts.get(doc.kind, 0) + 1
+            if id(doc) not in self._tallied:
+                counts[doc.kind] = counts.get(doc.kind, 0) + 1
         for kind, count in counts.items():
             self._seen[kind] = self._seen.get(kind, 0) + count
+        for kind in {doc.kind for doc in documents}:
             if kind in PROBED and kind not in self._empty and self._seen[kind] >= PROBE_MIN:
                 self._empty[kind] = self._probe(client, tenant_id, kind)
+        waiting = [] if drain else [doc for doc in documents if self._unprobed(doc.kind)]
+        self._tallied = {id(doc) for doc in waiting}
         with self._lock:
-            return {
+            absent = {
                 id(doc)
                 for doc in documents
                 if self._empty.get(doc.kind) and (doc.kind, doc.key) not in self._sent
             }
+        return absent, waiting
+
+    def _unprobed(self, kind: str) -> bool:
+        return kind in PROBED and kind not in self._empty
+
+    def hold_nothing(self) -> None:
+        """The organisation's contact listing (archived contacts included) came back empty. Every sales
+        invoice, credit note, purchase order and bill in Xero names a contact, so it holds none of them
+        either: no kind is probed or looked up, and a first sync into a new organisation reads nothing
+        but its settings and that listing."""
+        with self._lock:
+            for kind in NAME_A_CONTACT:
+                self._empty.setdefault(kind, True)
 
     def listed(self, document: Document) -> list[dict[str, Any]] | None:
         """Everything the organisation held of this document's kind when the run listed it, or None

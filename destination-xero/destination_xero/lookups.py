@@ -17,14 +17,17 @@ contact_match.py, so one contact never holds two companies and the order records
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pendulum
 from connector_kit.batching import bounded_batches
 from xero_client.client import XeroClient
+from xero_client.errors import AuthError, XeroError
 
 from .config import Tenant
 from .documents import COLLECTION, NUMBER_FIELD, Document, OrgProfile
@@ -36,6 +39,8 @@ LOOKUP_MAX_KEYS = 200
 WHERE_BATCH = 20
 PAGE_SIZE = 1000
 PO_LOOKBACK_DAYS = 90
+
+log = logging.getLogger("destination_xero")
 
 
 def fold_name(name: str) -> str:
@@ -80,13 +85,16 @@ class OrgSettingsRead(NamedTuple):
 
 def read_org_settings(client: XeroClient, tenant: Tenant, with_accounts: bool = False) -> OrgSettingsRead:
     """The organisation's settings in as few calls as the declared mappings need: branding themes and
-    tracking categories only when mapped, accounts only when asked (`check` does, a sync does not). A
-    declared `base_currency` replaces the organisation's."""
+    tracking categories only when mapped; accounts and currencies only when asked (`check` does, a sync
+    does not: it writes no account it has not been given, and a document in a currency the organisation
+    has not enabled is refused by Xero with its own message, kept for retry like any refusal, so the read
+    would cost every run a call to say what the refusal says). A declared `base_currency` replaces the
+    organisation's."""
     tid = tenant.tenant_id
     m = tenant.mappings
     organisation = client.get(tid, "Organisation")["Organisations"][0]
     tax_rates = client.get(tid, "TaxRates")["TaxRates"]
-    currencies = client.get(tid, "Currencies")["Currencies"]
+    currencies = client.get(tid, "Currencies")["Currencies"] if with_accounts else []
     wants_themes = bool(m.branding.by_template or m.branding.default)
     themes = client.get(tid, "BrandingThemes")["BrandingThemes"] if wants_themes else []
     tracking = client.get(tid, "TrackingCategories")["TrackingCategories"] if m.tracking else []
@@ -97,8 +105,28 @@ def read_org_settings(client: XeroClient, tenant: Tenant, with_accounts: bool = 
 
 
 def load_profile(client: XeroClient, tenant: Tenant, with_accounts: bool = False) -> OrgProfile:
-    """The organisation's settings, in as few calls as the declared mappings need."""
-    return OrgProfile.from_xero(*read_org_settings(client, tenant, with_accounts))
+    """The organisation's settings, in as few calls as the declared mappings need; a sync's currencies
+    are read when a document in another currency than the base first asks (`OrgProfile.currency_enabled`)."""
+    profile = OrgProfile.from_xero(*read_org_settings(client, tenant, with_accounts))
+    if not with_accounts:
+        profile.currencies_source = partial(_enabled_currencies, client, tenant)
+    return profile
+
+
+def _enabled_currencies(client: XeroClient, tenant: Tenant) -> frozenset[str] | None:
+    """The organisation's enabled currency codes, or None when Xero will not say now (a day limit, an
+    outage): the document is then sent as it is and Xero's own answer decides. The app's credentials
+    refused still ends the run."""
+    try:
+        body = client.get(tenant.tenant_id, "Currencies")
+    except AuthError:
+        raise
+    except XeroError as exc:
+        log.warning(
+            "%s: the enabled currencies could not be read (%s); Xero will check them", tenant.name, exc
+        )
+        return None
+    return frozenset(str(c.get("Code") or "").upper() for c in body.get("Currencies") or [])
 
 
 def _paged(client: XeroClient, tenant_id: str, collection: str, params: Mapping[str, Any]) -> list[Any]:
@@ -122,7 +150,9 @@ class ContactIndex:
         self.by_number: dict[str, dict[str, Any]] = {}
         self.by_account: dict[str, dict[str, Any]] = {}
         self.by_name: dict[str, list[dict[str, Any]]] = {}
+        self.listed = 0  # contacts the organisation held when listed, archived and GDPR-erased ones included
         for contact in contacts:
+            self.listed += 1
             self.add(dict(contact))
 
     def add(self, contact: dict[str, Any]) -> None:

@@ -77,19 +77,41 @@ class Resolver:
         self.contacts: ContactIndex | None = None
         self.items: dict[str, dict[str, Any]] | None = None
         self.notice = notice  # a warning for the run summary (outcome.py), said once
+        self.held: list[Document] = []  # documents whose contact write waits for a fuller batch
         self._noted_untracked: set[str] = set()
 
     # ---- contacts --------------------------------------------------------------------------------------
-    def resolve_contacts(self, documents: list[Document]) -> list[Document]:
-        """The documents that have their contact, each payload given its `Contact`; the others rejected."""
+    def resolve_contacts(self, documents: list[Document], hold_partial: bool = False) -> list[Document]:
+        """The documents that have their contact, each payload given its `Contact`; the others rejected.
+
+        `hold_partial`: the contact writes past the last full batch of WRITE_BATCH are not sent now. Their
+        companies' documents are kept in `held` for the caller to carry to its next cycle, where they
+        are matched again with the companies that arrive then (nothing was written for them, so the
+        match is the same). A month's new customers then cost ⌈n/50⌉ contact writes, not one partial
+        batch per cycle."""
+        self.held = []
         if self.contacts is None:
             self.contacts = ContactIndex.load(self.client, self.tenant.tenant_id)
         companies = {doc.contact.id: doc.contact for doc in documents if doc.contact is not None}
         plan = self._match(self.contacts, companies.values())
+        if hold_partial and not self.poster.dry_run:
+            documents = self._hold_partial(plan, documents)
         if plan.writes and not self.poster.dry_run:
             self._write_contacts(plan, plan.writes)
         self._record_contacts(plan)
         return self._with_contacts(plan, documents)
+
+    def _hold_partial(self, plan: _ContactPlan, documents: list[Document]) -> list[Document]:
+        """Take the last partial batch of contact writes out of `plan`; their documents go to `held`."""
+        partial = len(plan.writes) % WRITE_BATCH
+        if not partial:
+            return documents
+        waiting = {company.id for company, _, _ in plan.writes[-partial:]}
+        plan.writes = plan.writes[:-partial]
+        for company_id in waiting:
+            plan.notes.pop(company_id, None)
+        self.held = [d for d in documents if d.contact is not None and d.contact.id in waiting]
+        return [d for d in documents if d.contact is None or d.contact.id not in waiting]
 
     def _match(self, index: ContactIndex, companies: Iterable[Company]) -> _ContactPlan:
         rules = self.tenant.mappings.contacts

@@ -8,7 +8,9 @@ routes and maps records into the lanes. Each cycle:
    the organisation holds none of is not looked up at all (holdings.py);
 3. the creates and updates are posted in full batches of 50 per kind. A last partial batch is carried to
    the next cycle, already planned, unless the lane is draining. Bills are never carried: an approved bill
-   adds tracked stock that a sale in the same cycle may need (posting.WRITE_ORDER);
+   adds tracked stock that a sale in the same cycle may need (posting.WRITE_ORDER). New contacts are
+   written in full batches too: the documents of the companies in the last partial batch are carried
+   unplanned and resolved again next cycle (resolution.py `hold_partial`);
 4. the PDFs of what was written are attached.
 
 A carried document replaced by a newer version of itself (same kind and key) before its batch was sent is
@@ -98,8 +100,10 @@ class TenantWriter:
         return []
 
     def _split(self, documents: list[Document]) -> tuple[list[Decision], list[Document]]:
-        """(the carried decisions still wanted, the documents to plan now)."""
-        fresh = [doc for doc in documents if id(doc) not in self._planned]
+        """(the carried decisions still wanted, the documents to plan now). A document carried unplanned
+        (its contact was waiting) and a newer version of it arrived since: only the newer is planned."""
+        latest = {(doc.kind, doc.key): doc for doc in documents if id(doc) not in self._planned}
+        fresh = [doc for doc in documents if latest.get((doc.kind, doc.key)) is doc]
         newer = {(doc.kind, doc.key) for doc in fresh}
         carried = []
         for doc in documents:
@@ -113,12 +117,18 @@ class TenantWriter:
     ) -> list[Document]:
         tenant_id = self.tenant.tenant_id
         decisions: list[Decision] = []
+        waiting: list[Document] = []  # their contact waits for a fuller batch: carried, not yet planned
         if fresh:
-            resolved = self.resolver.resolve_items(self.resolver.resolve_contacts(fresh))
-            dropped = {id(doc) for doc in fresh} - {id(doc) for doc in resolved}
+            with_contacts = self.resolver.resolve_contacts(fresh, hold_partial=not drain)
+            waiting = self.resolver.held
+            resolved = self.resolver.resolve_items(with_contacts)
+            dropped = {id(doc) for doc in fresh} - {id(doc) for doc in (*resolved, *waiting)}
             for key in dropped:  # rejected by the resolution (an ambiguous contact): recorded there
                 pending.pop(key, None)
-            decisions = self._plan(resolved)
+            if self.resolver.contacts is not None and self.resolver.contacts.listed == 0:
+                self.holdings.hold_nothing()
+            decisions, unprobed = self._plan(resolved, drain)
+            waiting = waiting + unprobed
         for decision in decisions:
             if decision.action not in ("create", "update"):
                 pending.pop(id(decision.document), None)
@@ -136,14 +146,16 @@ class TenantWriter:
         for decision in held:
             assert decision.document is not None  # a planned write always names its document
             self._planned[id(decision.document)] = decision
-        return [d.document for d in held if d.document is not None]
+        return [d.document for d in held if d.document is not None] + waiting
 
-    def _plan(self, documents: list[Document]) -> list[Decision]:
-        """One decision per document, in their order: those Xero cannot hold (holdings.py) decided as
-        new without a read, those of a kind the run listed decided against the listing, the others
-        planned against what the look-ups find."""
+    def _plan(self, documents: list[Document], drain: bool) -> tuple[list[Decision], list[Document]]:
+        """(one decision per document, in their order; the documents held back until their kind is
+        probed, holdings.py `sort`). Those Xero cannot hold are decided as new without a read, those of
+        a kind the run listed against the listing, the others against what the look-ups find."""
         tenant_id = self.tenant.tenant_id
-        absent = self.holdings.absent(self.client, tenant_id, documents)
+        absent, unprobed = self.holdings.sort(self.client, tenant_id, documents, drain)
+        later = {id(doc) for doc in unprobed}
+        documents = [doc for doc in documents if id(doc) not in later]
         decided: dict[int, Decision] = {}
         looked = []
         for doc in documents:
@@ -164,7 +176,7 @@ class TenantWriter:
             for decision in plan(self.client, tenant_id, looked, self.link_prefix, self.recreate_deleted):
                 assert decision.document is not None  # plan decides one per document it was given
                 decided[id(decision.document)] = decision
-        return [decided[id(doc)] for doc in documents]
+        return [decided[id(doc)] for doc in documents], unprobed
 
     def _defer(self, documents: Iterable[Document], reason: str) -> None:
         for doc in list(documents):

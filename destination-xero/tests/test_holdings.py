@@ -95,3 +95,38 @@ def test_a_renumbered_invoice_is_found_by_its_link_in_the_listing() -> None:
     held = {"InvoiceNumber": "OLD-42", "Url": link, "Status": "AUTHORISED", "InvoiceID": "i-42"}
     doc = Document(kind="invoice", tenant_id="t", key="NEW-42", source_id=42, payload={}, identity=link)
     assert held_in([held], doc) == (None, held)
+
+
+def test_an_organisation_without_contacts_holds_nothing_and_costs_no_probe() -> None:
+    """Every invoice, credit note, purchase order and bill names a contact: an empty contact listing
+    (archived ones included) answers for all of them, so nothing is probed or looked up."""
+    xero = FakeXero({"Invoices": [{"InvoiceNumber": "1", "Type": "ACCREC"}]})  # never asked
+    holdings = OrgHoldings()
+    holdings.hold_nothing()
+    docs = [*_docs("invoice", 3), *_docs("credit_note", 2), *_docs("purchase_order", 2), *_docs("bill", 1)]
+    absent, waiting = holdings.sort(xero, "t", docs, drain=False)  # type: ignore[arg-type]
+    assert absent == {id(d) for d in docs} and waiting == []
+    assert xero.calls == []
+    holdings.note_sent(docs[:1])  # a newer version of one we sent this run is still looked up
+    assert holdings.absent(xero, "t", _docs("invoice", 1)) == set()  # type: ignore[arg-type]
+
+
+def test_a_few_documents_of_an_unprobed_kind_wait_for_the_probe_instead_of_a_look_up_each_cycle() -> None:
+    """Credit notes arrive a dozen a cycle: they are held back (counted once) until the run has brought
+    PROBE_MIN of them, then one probe decides them all; at a drain the rest are decided without waiting."""
+    xero = FakeXero({})
+    holdings = OrgHoldings()
+    first = _docs("credit_note", PROBE_MIN - 5)
+    absent, waiting = holdings.sort(xero, "t", first, drain=False)  # type: ignore[arg-type]
+    assert absent == set() and waiting == first and xero.calls == []
+    # the same documents come back with the next cycle's: counted once, so 5 more reach PROBE_MIN
+    again, more = waiting, _docs("credit_note", 5, start=100)
+    absent, waiting = holdings.sort(xero, "t", again + more, drain=False)  # type: ignore[arg-type]
+    assert waiting == [] and absent == {id(d) for d in again + more}
+    assert [c[0] for c in xero.calls] == ["CreditNotes"]  # the one probe
+    # a drain never holds back: a kind the run brought too few of is left to the look-ups
+    fresh = OrgHoldings()
+    few = _docs("invoice", 2)
+    assert fresh.sort(xero, "t", few, drain=False)[1] == few  # type: ignore[arg-type]
+    assert fresh.sort(xero, "t", few, drain=True) == (set(), [])  # type: ignore[arg-type]
+    assert len(xero.calls) == 1

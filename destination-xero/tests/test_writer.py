@@ -202,6 +202,8 @@ def test_a_long_stream_is_written_as_it_arrives_not_held_until_its_state(
     flush (pipeline.py). Batches of 3 here, so that 7 invoices show it."""
     monkeypatch.setattr("destination_xero.writer.CYCLE", 3)
     monkeypatch.setattr("destination_xero.posting.WRITE_BATCH", 3)
+    # invoices wait unplanned until the run has brought PROBE_MIN of them (holdings.py): 3 here too
+    monkeypatch.setattr("destination_xero.holdings.PROBE_MIN", 3)
     config = make_config()
     out = []
     with rm.Mocker() as m:

@@ -35,7 +35,11 @@ def _measured(value: Any) -> str:
     cells = []
     for name, item in value.items():
         if isinstance(item, dict) and "calls" in item and "allowed" in item:
-            cells.append(f"{name} {item['calls']:,.0f} (allowed {item['allowed']:,.0f})")
+            reads = ", ".join(f"{k} {v:,.0f}" for k, v in (item.get("reads_by_endpoint") or {}).items())
+            cells.append(
+                f"{name} {item['calls']:,.0f} (allowed {item['allowed']:,.0f}"
+                + (f"; reads: {reads})" if reads else ")")
+            )
         elif isinstance(item, dict) and "allowed_reads" in item:
             cells.append(
                 f"{name} {item['writes']:,.0f} writes, {item['reads']:,.0f} reads "
@@ -129,13 +133,16 @@ def limits_rows(limits: dict[str, Any], goal: float) -> list[str]:
     floor = limits.get("xero_floor_per_tenant") or {}
     made = limits.get("xero_calls_per_tenant") or {}
     per_tenant = ", ".join(f"{n} {fmt(v, 0)} ({fmt(made.get(n), 0)} made)" for n, v in floor.items())
+    made_minimum, pacing = limits.get("made_limit_seconds"), limits.get("pacing_ratio")
     return [
         "| N | limits | wall | floor calls per organisation (calls made) | true minimum for the floor | "
-        f"wall ÷ minimum | goal ≤ {goal:.2f} | minimum with organisations one after another |",
-        "|---:|---|---:|---|---:|---:|---|---:|",
+        f"wall ÷ minimum | goal ≤ {goal:.2f} | minimum for the calls made | wall ÷ that | "
+        "minimum with organisations one after another |",
+        "|---:|---|---:|---|---:|---:|---|---:|---:|---:|",
         f"| {int(limits['invoices']):,} | scaled x{float(limits['factor']):g} | "
         f"{fmt(limits['wall_seconds'])} s | {per_tenant} | "
         f"{fmt(limits['limit_seconds'])} s | {fmt(ratio, 2)} | {verdict} | "
+        f"{fmt(made_minimum)} s | {fmt(pacing, 2)} | "
         f"{fmt(limits['serial_limit_seconds'])} s |",
     ]
 

@@ -66,6 +66,11 @@ def first_sync_calls(results: Mapping[str, Any]) -> dict[str, Any]:
             "floor": median(t["floor"]),
             "settings_reads": median(t.get("settings_reads", 0)),
             "other_reads": median(t["reads"]) - median(t.get("settings_reads", 0)),
+            **(
+                {"reads_by_endpoint": {k: median(v) for k, v in t["reads_by_endpoint"].items()}}
+                if t.get("reads_by_endpoint")
+                else {}
+            ),
         }
         for name, t in tenants.items()
     }
