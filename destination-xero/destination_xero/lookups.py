@@ -156,6 +156,10 @@ class ContactIndex:
             self.add(dict(contact))
 
     def add(self, contact: dict[str, Any]) -> None:
+        # Only the plain fields are kept: matching and the update comparison read nothing nested (the
+        # addresses and phones are never compared), and Xero's answers carry groups, persons, balances
+        # and payment terms that would make the index grow by a kilobyte a contact over a long run.
+        contact = {k: v for k, v in contact.items() if not isinstance(v, list | dict)}
         key = str(contact.get("ContactID") or "")
         old = self.by_id.pop(key, None) if key else None
         if old is not None:
