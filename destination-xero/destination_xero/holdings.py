@@ -59,7 +59,9 @@ class OrgHoldings:
     def __init__(self) -> None:
         self._empty: dict[str, bool] = {}  # kind -> the organisation held none when probed
         self._listed: dict[str, list[dict[str, Any]]] = {}  # kind -> all it held, when it held few
-        self._sent: set[tuple[str, str]] = set()  # (kind, key) of every write this run planned
+        # hash of (kind, key) of every write this run planned: a run of 100,000 documents keeps 100,000
+        # ints, not their keys. Two keys of one hash only cost a look-up that was not needed.
+        self._sent: set[int] = set()
         self._seen: dict[str, int] = {}  # documents of each kind planned so far this run
         self._tallied: set[int] = set()  # ids of the documents held back last cycle: counted already
         self._lock = threading.Lock()
@@ -94,7 +96,7 @@ class OrgHoldings:
             absent = {
                 id(doc)
                 for doc in documents
-                if self._empty.get(doc.kind) and (doc.kind, doc.key) not in self._sent
+                if self._empty.get(doc.kind) and hash((doc.kind, doc.key)) not in self._sent
             }
         return absent, waiting
 
@@ -114,14 +116,14 @@ class OrgHoldings:
         """Everything the organisation held of this document's kind when the run listed it, or None
         when it was not listed (or this run has written the document since: look it up)."""
         with self._lock:
-            if (document.kind, document.key) in self._sent:
+            if hash((document.kind, document.key)) in self._sent:
                 return None
             return self._listed.get(document.kind)
 
     def note_sent(self, documents: Iterable[Document]) -> None:
         """Documents a write was planned for: a later version of one is looked up, never assumed new."""
         with self._lock:
-            self._sent.update((doc.kind, doc.key) for doc in documents)
+            self._sent.update(hash((doc.kind, doc.key)) for doc in documents)
 
     def _probe(self, client: XeroClient, tenant_id: str, kind: str) -> bool:
         """Whether the kind is empty; a kind holding at most LIST_MAX is listed whole as well."""
