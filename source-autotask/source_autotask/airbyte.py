@@ -1,10 +1,12 @@
 """Airbyte adapter (`source-autotask`): spec, check, discover and read over the protocol-free core.
 
 Money: the core keeps Decimals. The CDK serialises messages with orjson, which has no Decimal type, so each
-Decimal is handed over as the float whose shortest representation is the same decimal (orjson writes that
-shortest form, so `52.7775` reaches the output as the JSON number `52.7775`). That is exact for up to 15
-significant digits, which covers every Autotask amount (4 decimals); a value that would not survive
-exactly fails the sync with an error naming the stream and record instead of being rounded.
+Decimal is written as the float whose shortest representation is the same decimal (orjson writes that
+shortest form, so `52.7775` reaches the output as the JSON number `52.7775`; a whole amount as an integer).
+That is exact for up to 15 significant digits, which covers every Autotask amount (4 decimals); a value
+that would not survive exactly fails the sync with an error naming the stream and record instead of being
+rounded. The record's objects and lists are written here, by orjson, before the CDK gets them
+(`record_data` says why).
 
 Input files: config, catalog and state may start with a UTF-8 byte-order mark. A config that is not JSON
 stops with one line saying so. A state file that is not JSON, or a stream's entry that is not a state
@@ -30,8 +32,10 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from airbyte_cdk.entrypoint import launch
 from airbyte_cdk.models import (  # type: ignore[attr-defined]
     AirbyteStateMessage,
@@ -62,22 +66,67 @@ LOGGER = logging.getLogger("airbyte")
 MAX_EXACT_INT = 2**53
 
 
-def to_json_number(value: Any, where: str) -> Any:
-    """Decimals (recursively) as ints or floats that print as exactly the same decimal number."""
+def json_number(value: Decimal, where: str) -> int | float:
+    """A Decimal as the int or float that prints as exactly the same decimal number (else a RecordError)."""
+    number = _json_number(value)
+    if number is None:
+        raise RecordError(f"{where}: {value} cannot be written as an exact JSON number by the Airbyte CDK")
+    return number
+
+
+@lru_cache(maxsize=8192)
+def _exactly(value: Decimal) -> int | float | None:
+    """Remembered: amounts repeat, and the answer depends only on the number (`12.5` and `12.50` are one
+    key and one answer, as both print `12.5`)."""
+    if value == value.to_integral_value() and abs(value) < MAX_EXACT_INT:
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else None
+
+
+def _json_number(value: Decimal) -> int | float | None:
+    """The JSON number of a Decimal, None when no int or float is exactly it (NaN, infinities, >15 digits)."""
+    return _exactly(value) if value.is_finite() else None
+
+
+class _Inexact(Exception):
+    """A Decimal no JSON number of the CDK's would carry exactly (turned into a RecordError naming the
+    record by `record_data`)."""
+
+
+def _number_default(value: Any) -> int | float:
+    """orjson's `default`: reached only for what orjson has no type for, in practice Decimals."""
     if isinstance(value, Decimal):
-        if value == value.to_integral_value() and abs(value) < MAX_EXACT_INT:
-            return int(value)
-        as_float = float(value)
-        if Decimal(repr(as_float)) != value:
-            raise RecordError(
-                f"{where}: {value} cannot be written as an exact JSON number by the Airbyte CDK"
-            )
-        return as_float
-    if isinstance(value, dict):
-        return {key: to_json_number(item, where) for key, item in value.items()}
-    if isinstance(value, list):
-        return [to_json_number(item, where) for item in value]
-    return value
+        number = _json_number(value)
+        if number is not None:
+            return number
+        raise _Inexact(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def record_data(record: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The record as the CDK is handed it: each object, list or Decimal at the top already written as JSON
+    (an `orjson.Fragment`, which the CDK's orjson writes as it is), the rest as it is.
+
+    Why: the CDK writes a record with orjson, which has no Decimal. Walking every record to replace each
+    Decimal by its JSON number took as long as reading the invoices; orjson's `default` hook reaches only
+    the Decimals, in C, and the text is the very text the CDK would write for those numbers (the same ints
+    and floats, by the same orjson). The top level stays a dict: the CDK's record message requires one."""
+    data: dict[str, Any] = {}
+    for key, value in record.items():
+        if type(value) in _WRITTEN_HERE:
+            try:
+                data[key] = orjson.Fragment(orjson.dumps(value, default=_number_default))
+            except orjson.JSONEncodeError as exc:
+                if isinstance(exc.__cause__, _Inexact):
+                    json_number(exc.__cause__.args[0], where)  # raises the RecordError
+                raise
+        else:
+            data[key] = value
+    return data
+
+
+_WRITTEN_HERE = frozenset({dict, list, Decimal})
 
 
 class ReportedError(AirbyteTracedException):
@@ -104,6 +153,7 @@ class AutotaskStream(Stream):
         self.spec = spec
         self.session = session
         self._state_in: dict[str, Any] = {}
+        self._schema: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -126,7 +176,10 @@ class AutotaskStream(Stream):
         return self.spec.kind is not SyncKind.FULL
 
     def get_json_schema(self) -> Mapping[str, Any]:  # type: ignore[override]
-        return load_schema(self.name)
+        """The stream's schema, parsed once: the CDK asks for it with every record it wraps."""
+        if self._schema is None:
+            self._schema = load_schema(self.name)
+        return self._schema
 
     def read_records(
         self,
@@ -138,7 +191,7 @@ class AutotaskStream(Stream):
         state = self._state_in if sync_mode == SyncMode.incremental else {}
         try:
             for record in self.session.read(self.name, state):
-                yield to_json_number(record, f"{self.name} id {record.get('id')}")
+                yield record_data(record, f"{self.name} id {record.get('id')}")
         except AutotaskError as exc:
             # Our own message names the entity, the query and Autotask's answer; the CDK's default for an
             # unknown exception is "Something went wrong in the connector".

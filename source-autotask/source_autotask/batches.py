@@ -145,6 +145,7 @@ class DocumentBatches:
         self.reference.prefetch("Companies", (raw.get("companyID") for raw in ready))
         all_lines = [line for rows in lines.values() for line in rows]
         for key, entity in CHARGE_ENTITIES:
+            self.reference.release(entity)  # the previous batch's: a charge is billed on one line only
             self.reference.prefetch_optional(entity, (line.get(key) for line in all_lines))
         product_ids = [line.get("productID") for line in all_lines]
         for key, entity in CHARGE_ENTITIES:

@@ -1,8 +1,12 @@
 """Reference data read once per sync and joined in memory.
 
 Small tables (tax regions, currencies, templates...) are read in full the first time a record needs them.
-Large ones (companies, products) are fetched by id, in `id in [...]` queries of up to 500 ids, only for
-the ids the current batch of documents references, and cached for the rest of the sync.
+Large ones (companies, products, charges) are fetched by id, in `id in [...]` queries of up to 500 ids, only
+for the ids the current batch of documents references. Of those, the most recently used `REMEMBERED_ROWS`
+per entity are kept (never fewer than the current batch needs), so memory is bounded by the batch, not by
+the number of companies: on a database with fewer companies than that, each one is still read once a
+sync; past it, a later batch may read again a company an earlier one had. Charges are released by the
+batch that used them (`release`): a charge is billed on one line, so no later batch asks for it again.
 An entity that only adds a detail (a billing code's department name) is read "optionally": a database
 that refuses it loses that detail, with one warning, and the sync goes on.
 Picklists are read once per entity (one `entityInformation/fields` call gives all of its picklists).
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,6 +25,9 @@ from autotask_client.errors import AutotaskApiError
 from autotask_client.query import F, Query, chunked
 
 LOGGER = logging.getLogger("source_autotask")
+# Rows kept per entity fetched by id: a first sync of ~15,000 invoices holds every company (about 2,500)
+# and reads each once; about 6 MB of rows at most, whatever the size of the window.
+REMEMBERED_ROWS = 2500
 
 
 class ReferenceData:
@@ -28,7 +36,7 @@ class ReferenceData:
         self.page_size = page_size
         self._lock = threading.RLock()
         self._tables: dict[str, dict[int, dict[str, Any]]] = {}
-        self._by_id: dict[str, dict[int, dict[str, Any] | None]] = {}
+        self._by_id: dict[str, OrderedDict[int, dict[str, Any] | None]] = {}
         self._picklists: dict[str, dict[str, dict[int, str]]] = {}
         self._unavailable: set[str] = set()
 
@@ -46,8 +54,8 @@ class ReferenceData:
         with self._lock:
             if entity in self._tables:
                 return self._tables[entity].get(int(record_id))
-            cached = self._by_id.get(entity, {})
-            if int(record_id) in cached:
+            cached = self._by_id.get(entity)
+            if cached is not None and int(record_id) in cached:
                 return cached[int(record_id)]
         return self.table(entity).get(int(record_id))
 
@@ -68,7 +76,8 @@ class ReferenceData:
         with self._lock:
             if entity in self._tables:
                 return self._tables[entity].get(int(record_id))
-            return self._by_id.get(entity, {}).get(int(record_id))
+            cached = self._by_id.get(entity)
+            return cached.get(int(record_id)) if cached is not None else None
 
     def prefetch_optional(self, entity: str, ids: Iterable[Any]) -> None:
         """Like `prefetch`, but a database that refuses the entity only loses the detail it would add."""
@@ -92,14 +101,27 @@ class ReferenceData:
         with self._lock:
             if entity in self._tables:
                 return
-            cache = self._by_id.setdefault(entity, {})
-            missing = [i for i in wanted if i not in cache]
+            cache = self._by_id.setdefault(entity, OrderedDict())
+            missing = []
+            for i in wanted:
+                if i in cache:
+                    cache.move_to_end(i)  # used again: the last to go
+                else:
+                    missing.append(i)
             for chunk in chunked(missing):
                 query = Query(entity, (F("id").in_(chunk),), max_records=self.page_size)
                 for row in self.client.query(query):
                     cache[int(row["id"])] = row
                 for i in chunk:
                     cache.setdefault(i, None)
+            # the least recently used go first; every id of this call is newer than all of them
+            for _ in range(len(cache) - max(REMEMBERED_ROWS, len(wanted))):
+                cache.popitem(last=False)
+
+    def release(self, entity: str) -> None:
+        """Forget the rows of `entity` fetched by id (a batch's charges, once the batch is assembled)."""
+        with self._lock:
+            self._by_id.pop(entity, None)
 
     def picklist(self, entity: str, field: str) -> dict[int, str]:
         with self._lock:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pendulum
@@ -263,7 +264,7 @@ class SyncSession:
                 key, printed = str(record["id"]), fingerprint(record)
                 # a purchase order's receivedDate moves too: it keeps the fingerprint as long as the others
                 dates = [parse_datetime(record.get(name)) for name in (*spec.cursor_fields, "receivedDate")]
-                read.seen[key] = (printed, max((d for d in dates if d is not None), default=None))
+                read.seen[key] = (printed, _micros(max((d for d in dates if d is not None), default=None)))
                 if previous.get(key) != printed or record["id"] in wanted:
                     yield record
 
@@ -280,7 +281,7 @@ class SyncSession:
         newest = self._window_cursor(read, old_cursor, start)
         out: State = {}
         if newest is not None:
-            keep_from = newest.subtract(days=self.config.lookback_days)
+            keep_from = _micros(newest.subtract(days=self.config.lookback_days)) or 0  # never None here
             out["cursor"] = iso(newest)
             out["fingerprints"] = {
                 key: fingerprint
@@ -373,5 +374,21 @@ class _WindowRead:
 
     newest: pendulum.DateTime | None
     returned: set[int] = field(default_factory=set)
-    seen: dict[str, tuple[str, pendulum.DateTime | None]] = field(default_factory=dict)
+    # id -> (fingerprint, latest date as UTC microseconds): one per document of the window, so kept small
+    seen: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     held: list[Held] = field(default_factory=list)
+
+
+_EPOCH_DAY = 719163  # date(1970, 1, 1).toordinal()
+
+
+def _micros(moment: pendulum.DateTime | None) -> int | None:
+    """A date as whole microseconds since 1970 UTC: exact, and a fraction of a date object's memory (one is
+    kept per document of the window until the state is written)."""
+    if moment is None:
+        return None
+    offset = moment.utcoffset() or timedelta(0)
+    seconds = (
+        (moment.toordinal() - _EPOCH_DAY) * 86400 + moment.hour * 3600 + moment.minute * 60 + moment.second
+    )
+    return (seconds - int(offset.total_seconds())) * 1_000_000 + moment.microsecond

@@ -6,10 +6,11 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import orjson
 import pytest
 import requests_mock as rm
 import simplejson
-from source_autotask.airbyte import to_json_number
+from source_autotask.airbyte import record_data
 from source_autotask.config import SourceConfig
 from source_autotask.errors import RecordError
 from source_autotask.records.project import coerce
@@ -76,11 +77,17 @@ def test_coerce_rejects_wrong_types(value: Any, kind: str, message: str) -> None
 
 
 def test_decimals_reach_airbyte_as_exact_numbers() -> None:
-    out = to_json_number({"a": Decimal("52.7775"), "b": [Decimal("3.0000")], "c": Decimal("-0.0001")}, "x")
-    assert out == {"a": 52.7775, "b": [3], "c": -0.0001}
-    assert repr(out["a"]) == "52.7775"
-    with pytest.raises(RecordError, match="cannot be written as an exact JSON number"):
-        to_json_number(Decimal("12345678901234567.1234"), "invoices id 1")
+    record = {"id": 7, "a": Decimal("52.7775"), "b": [Decimal("3.0000")], "c": {"d": Decimal("-0.0001")}}
+    out = record_data(record, "x")
+    # the text the CDK's orjson writes: the same ints and shortest floats as before, objects written here
+    assert orjson.dumps(out) == b'{"id":7,"a":52.7775,"b":[3],"c":{"d":-0.0001}}'
+    assert orjson.loads(orjson.dumps(out)) == {"id": 7, "a": 52.7775, "b": [3], "c": {"d": -0.0001}}
+    for inexact in (
+        {"a": Decimal("12345678901234567.1234")},
+        {"lines": [{"a": Decimal("0.12345678901234567")}]},
+    ):
+        with pytest.raises(RecordError, match="cannot be written as an exact JSON number"):
+            record_data(inexact, "invoices id 1")
 
 
 def test_check_names_every_entity_the_user_cannot_read(unit_config: dict[str, Any]) -> None:
