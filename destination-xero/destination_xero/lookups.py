@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
@@ -43,6 +43,12 @@ PO_LOOKBACK_DAYS = 90
 log = logging.getLogger("destination_xero")
 
 
+# Contact matching folds every known company's name once a cycle (contact_match.py decides for all of them
+# at once): the answers are remembered, a bounded number of them.
+NAMES_REMEMBERED = 65_536
+
+
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def fold_name(name: str) -> str:
     """Case, accents and spacing folded: 'Café  ACME ' == 'cafe acme'."""
     decomposed = unicodedata.normalize("NFKD", name)
@@ -50,6 +56,7 @@ def fold_name(name: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def exact_name(name: str) -> str:
     """The name as written, only composed (NFC) and trimmed: 'Café' typed with a combining accent is
     the same name, 'Cafe' and 'CAFÉ' are not. An exact match beats a folded one (contact_match.py)."""
