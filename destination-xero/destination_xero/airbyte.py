@@ -43,7 +43,7 @@ import logging
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from airbyte_cdk.config_observation import emit_configuration_as_airbyte_control_message
@@ -71,7 +71,7 @@ from xero_client.tokens import FileTokenStore, TokenStoreError
 
 from .check import check
 from .config import Config, ConfigError, load_config, read_config_file
-from .records import stream_kind
+from .records import stream_kind, utf8_lines
 from .report import RunReporter, stop_message
 from .run_lock import RunLockBusy, run_lock
 from .spec import airbyte_connection_specification
@@ -197,7 +197,7 @@ class DestinationXero(Destination):
         yield self._run_check(config=config)
 
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
-        return _messages(_utf8_lines(input_stream.buffer))  # type: ignore[arg-type]
+        return _messages(utf8_lines(input_stream.buffer))  # type: ignore[arg-type]
 
     @staticmethod
     def read_config(config_path: str) -> MutableMapping[str, Any]:
@@ -259,6 +259,7 @@ class DestinationXero(Destination):
         reporter: RunReporter,
     ) -> Iterable[AirbyteMessage]:
         engine = Engine(parsed, _client(parsed, config), on_decision=_decision_logger(parsed.dry_run))
+        engine.outcome.log_unchanged = False  # the logger drops them on real runs: not even built then
         counter = _StateCounter()
         stopped = False
         if parsed.dry_run:
@@ -362,23 +363,6 @@ def _decision_logger(dry_run: bool) -> Any:
             log.info("decision %s", json.dumps(decision, default=str, sort_keys=True))
 
     return report
-
-
-def _utf8_lines(raw: IO[bytes]) -> Iterator[str]:
-    """Input decoded line by line: a byte that is not UTF-8 (a Latin-1 "é" in a description) is replaced
-    by U+FFFD and reported with its line, instead of ending the whole run with a decoding error."""
-    for number, line in enumerate(raw, 1):
-        try:
-            yield line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            log.warning(
-                "input line %d is not valid UTF-8 (byte 0x%02x at position %d); the undecodable bytes were "
-                "replaced by U+FFFD: make the producer write UTF-8",
-                number,
-                line[exc.start],
-                exc.start,
-            )
-            yield line.decode("utf-8", "replace")
 
 
 def main() -> None:

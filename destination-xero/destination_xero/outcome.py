@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
-from connector_kit.exact_json import dumps_lenient, loads
+from connector_kit.exact_json import loads
 from connector_kit.redaction import Redactor
 from connector_kit.rejected import RejectedRecords
 from xero_client.client import XeroClient
 from xero_client.errors import XeroError
+from xero_client.wire import dumps_lenient
 
 from .attachments import AttachmentNote, AttachmentTally
 from .config import Tenant
@@ -81,6 +82,9 @@ class Outcome:
         self.rejected = RejectedRecords(rejected_path, self.redactor)
         self.dry_run = dry_run
         self.on_decision = on_decision
+        # set by an adapter whose decision log leaves out `unchanged` on real runs (both do: an unchanged
+        # rerun would log every document): such a decision is then not even built for it
+        self.log_unchanged = True
         # documents that did not land, carried in every state passed on until they do (retry_ledger.py)
         self.ledger = RetryLedger()
         self._failures: list[str] = []  # "kind key: reason" of every document that did not land
@@ -105,16 +109,19 @@ class Outcome:
             summary.lines.note(decision.action, decision.document)
             if decision.kind == "item" and decision.action == "create" and is_tracked(decision.payload):
                 summary.items_tracked += 1
-        entry = decision.as_dict()
-        if not self.dry_run:
-            entry.pop("payload", None)
-        entry["dry_run"] = self.dry_run
         if decision.action in FAILED:
             self._failed(decision)
         elif decision.action == "skipped":
             self._note(decision, decision.reason)
-        if self.on_decision is not None:
-            self.on_decision(loads(self.redactor.clean(dumps_lenient(entry))))
+        if self.on_decision is None or (
+            decision.action == "unchanged" and not self.log_unchanged and not self.dry_run
+        ):
+            return
+        entry = decision.as_dict()
+        if not self.dry_run:
+            entry.pop("payload", None)
+        entry["dry_run"] = self.dry_run
+        self.on_decision(loads(self.redactor.clean(dumps_lenient(entry))))  # redacted, as every line
 
     def _failed(self, decision: Decision) -> None:
         """A change Xero will not take leaves the two systems disagreeing: reported like a rejection

@@ -86,6 +86,9 @@ class Lane(Generic[T]):
         self._inbox: _Inbox[T] = _Inbox()
         self._carried: list[_Entry[T]] = []  # handed back by the work: written on a later cycle
         self._busy: list[_Entry[T]] = []  # being worked on now
+        # the smallest epoch in _carried + _busy, kept as they change (once a cycle): `low_epoch` is asked
+        # after every input message, and scanning up to a cycle of entries each time was intake's cost
+        self._held_low: int | None = None
         self._drain_upto: int | None = None  # write every document of an epoch up to this, partial or not
         self._failure: BaseException | None = None
         self._closed = False
@@ -102,7 +105,10 @@ class Lane(Generic[T]):
                 self._cond.wait()
             self._raise_failure()
             self._inbox.add(self._key(item), item, epoch)
-            self._cond.notify_all()
+            # the lane is woken only when this document gives it work (a full cycle, or a drain asked
+            # for): waking it for each one cost a thread switch per document, and it went back to sleep
+            if self._drain_upto is not None or len(self._inbox) + len(self._carried) >= self._cycle:
+                self._cond.notify_all()
 
     def request_drain(self, upto_epoch: int = EVERYTHING) -> None:
         """Ask the lane to write every document it holds of an epoch up to `upto_epoch`, partial batches
@@ -122,11 +128,14 @@ class Lane(Generic[T]):
         """The smallest epoch of a document this lane holds unfinished; None when it holds none."""
         with self._cond:
             self._raise_failure()
-            epochs = [e.epoch for e in (*self._carried, *self._busy)]
-            first = self._inbox.first_epoch()
-            if first is not None:
-                epochs.append(first)
-            return min(epochs) if epochs else None
+            first, held = self._inbox.first_epoch(), self._held_low
+            if first is None or held is None:
+                return held if first is None else first
+            return min(first, held)
+
+    def check(self) -> None:
+        """Raise the lane's failure, if it met one (no lock: the attribute is set once, then read)."""
+        self._raise_failure()
 
     def close(self) -> None:
         """Stop the thread (once what it is doing is done) and wait for it."""
@@ -154,6 +163,7 @@ class Lane(Generic[T]):
                 taken = self._inbox.take(max(self._cycle - len(self._carried), self._cycle // 2, 1))
                 self._busy = self._carried + taken
                 self._carried = []
+                self._held_low = _lowest(self._busy)
                 first = self._inbox.first_epoch()
                 drain = self._drain_upto is not None and (first is None or first > self._drain_upto)
                 self._cond.notify_all()  # room in the backlog
@@ -168,6 +178,7 @@ class Lane(Generic[T]):
                 kept = {id(item) for item in left}
                 self._carried = [entry for entry in self._busy if id(entry.item) in kept]
                 self._busy = []
+                self._held_low = _lowest(self._carried)
                 self._settle_drain()
                 self._cond.notify_all()
 
@@ -176,7 +187,7 @@ class Lane(Generic[T]):
         if self._drain_upto is None:
             return
         first = self._inbox.first_epoch()
-        carried = min((e.epoch for e in self._carried), default=None)
+        carried = self._held_low if not self._busy else _lowest(self._carried)
         lows = [low for low in (first, carried) if low is not None]
         if not lows or min(lows) > self._drain_upto:
             self._drain_upto = None
@@ -187,6 +198,10 @@ class Lane(Generic[T]):
         if self._drain_upto is not None:
             return bool(self._inbox.entries or self._carried)
         return len(self._inbox) > 0 and len(self._inbox) + len(self._carried) >= self._cycle
+
+
+def _lowest(entries: list[_Entry[Any]]) -> int | None:
+    return min((e.epoch for e in entries), default=None)
 
 
 class StateGate(Generic[S]):
@@ -211,7 +226,12 @@ class StateGate(Generic[S]):
         return bool(self._waiting) and self.queued - self._waiting[0][2] > self._lag
 
     def release(self) -> list[S]:
-        """The states every lane has finished the documents of, oldest first."""
+        """The states every lane has finished the documents of, oldest first. Asked after every input
+        message: with no state waiting (most messages) only the lanes' failures are looked at."""
+        if not self._waiting:
+            for lane in self._lanes():
+                lane.check()
+            return []
         lows = [low for low in (lane.low_epoch() for lane in self._lanes()) if low is not None]
         floor = min(lows) if lows else self.epoch
         ready = [state for epoch, state, _ in self._waiting if epoch < floor]

@@ -178,6 +178,7 @@ class TargetXero(Target):
                 "dry run: nothing is written, so no state is emitted (the next real run sends it)"
             )
         self.engine = Engine(self.destination, XeroClient(self.destination), on_decision=self._decision)
+        self.engine.outcome.log_unchanged = False  # `_decision` drops them on real runs: not even built
         self.stopped = False
         self._ignored: set[str] = set()
         self._state_withheld = False

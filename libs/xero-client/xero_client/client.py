@@ -33,7 +33,7 @@ from .grants import Authenticator
 from .limiter import BACKOFF_BASE, BACKOFF_MAX, MAX_THROTTLES, RETRY_STATUSES, LimitState, TenantLimiter
 from .settings import XeroSettings
 from .tokens import TokenStore
-from .wire import IDEMPOTENCY_KEY_MAX, api_path, dumps, idempotency_key, loads, parse_body
+from .wire import IDEMPOTENCY_KEY_MAX, api_path, dumps, dumps_bytes, idempotency_key, loads, parse_body
 
 __all__ = [  # the names callers imported from here before the pieces moved out
     "IDEMPOTENCY_KEY_MAX",
@@ -129,7 +129,8 @@ class XeroClient:
         content: bytes | None = None,
         content_type: str | None = None,
     ) -> Response:
-        """`body` is sent as JSON; `content` (a file: an attachment) as raw bytes of `content_type`."""
+        """`body` is sent as JSON (bytes: JSON already serialised by `wire.dumps_bytes`, sent as they are);
+        `content` (a file: an attachment) as raw bytes of `content_type`."""
         url = f"{self.api_url}/{path.lstrip('/')}"
         raw = (content, content_type or "application/octet-stream") if content is not None else None
         response = self._send(method, url, tenant_id, params, body, idempotency_key, raw)
@@ -147,7 +148,11 @@ class XeroClient:
         key: str | None,
         raw_body: tuple[bytes, str] | None = None,
     ) -> Response:
-        data: str | bytes | None = dumps(body) if body is not None else None
+        data: bytes | None = None
+        if isinstance(body, bytes):
+            data = body  # serialised once by the caller, who hashed the same bytes (posting.py)
+        elif body is not None:
+            data = dumps_bytes(body)
         if raw_body is not None:
             data = raw_body[0]
         refreshed = False

@@ -58,16 +58,27 @@ class FileTokenStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser()
         self._thread_lock = threading.RLock()
+        # (the file's identity and version, the token read from it): `load` is asked for every message a
+        # run writes (redaction masks the stored token too, grants.py `secrets`), and a stat costs far less
+        # than reading and parsing the file each time. Another process that rotates the token replaces the
+        # file (`save`: a new inode), so a changed file is always read again.
+        self._seen: tuple[tuple[int, int, int, int], str | None] | None = None
 
     def load(self) -> str | None:
         try:
+            info = os.stat(self.path)
+            version = (info.st_dev, info.st_ino, info.st_mtime_ns, info.st_size)
+            if self._seen is not None and self._seen[0] == version:
+                return self._seen[1]
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
             raise TokenStoreError(f"token store {self.path} is unreadable: {type(exc).__name__}") from None
         token = data.get("refresh_token") if isinstance(data, dict) else None
-        return token if isinstance(token, str) and token else None
+        found = token if isinstance(token, str) and token else None
+        self._seen = (version, found)
+        return found
 
     def save(self, refresh_token: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
