@@ -258,7 +258,9 @@ class DestinationXero(Destination):
         input_messages: Iterable[AirbyteMessage],
         reporter: RunReporter,
     ) -> Iterable[AirbyteMessage]:
-        engine = Engine(parsed, _client(parsed, config), on_decision=_decision_logger(parsed.dry_run))
+        logged = parsed.dry_run or parsed.log_decisions  # else no decision entry is even built
+        decisions = _decision_logger(parsed.dry_run) if logged else None
+        engine = Engine(parsed, _client(parsed, config), on_decision=decisions)
         engine.outcome.log_unchanged = False  # the logger drops them on real runs: not even built then
         counter = _StateCounter()
         stopped = False

@@ -158,6 +158,12 @@ class Config(StrictModel):
     dry_run: bool = False
     rejected_records_path: str | None = None
     fail_on_rejections: bool = True
+    log_decisions: bool = Field(
+        default=False,
+        description="Log one line per document decided (created, updated, skipped, rejected) on real runs "
+        "too; dry runs always log them, payloads included. Off by default: a month of invoices is then not "
+        "a month of log lines, and what did not land is in the rejected records file and the run report.",
+    )
     report_path: str | None = Field(
         default=None,
         description="Where every run writes its run report (JSON, schema_version 1), replaced each run; "

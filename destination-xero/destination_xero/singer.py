@@ -177,7 +177,9 @@ class TargetXero(Target):
             self.logger.info(
                 "dry run: nothing is written, so no state is emitted (the next real run sends it)"
             )
-        self.engine = Engine(self.destination, XeroClient(self.destination), on_decision=self._decision)
+        logged = self.destination.dry_run or self.destination.log_decisions  # else not even built
+        decisions = self._decision if logged else None
+        self.engine = Engine(self.destination, XeroClient(self.destination), on_decision=decisions)
         self.engine.outcome.log_unchanged = False  # `_decision` drops them on real runs: not even built
         self.stopped = False
         self._ignored: set[str] = set()

@@ -95,23 +95,30 @@ TOP_LEVEL: dict[str, tuple[str, int, str, str]] = {
         "created, updated, unchanged, skipped or rejected and why, the calls used, and what to do next. "
         "`autotask-xero report` turns it into an HTML page or Markdown.",
     ),
+    "log_decisions": (
+        "behaviour",
+        10,
+        "Log every decision",
+        "Also on real runs, log one line per document created, updated, skipped or rejected (dry runs "
+        "always do). Off: the rejected records file and the run report say what did not land.",
+    ),
     "run_lock": (
         "advanced",
-        10,
+        11,
         "One run at a time",
         "A run waits for the previous run writing to the same organisation on this host, then stops "
         "without writing (the next run sends everything).",
     ),
     "autotask_invoice_url": (
         "advanced",
-        11,
+        12,
         "Link to the Autotask invoice",
         "Set on each Xero invoice ({id} is the Autotask invoice id) and used to find an invoice renumbered "
         "in Autotask or Xero. Set it once; a changed link is written only with the invoice's next change.",
     ),
     "xero": (
         "advanced",
-        12,
+        13,
         "Xero endpoints",
         "Only for a sandbox or a proxy; leave empty to use Xero.",
     ),

@@ -61,7 +61,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with launcher.running_sandbox("demo", rate_limits="off") as sb:
         info = sb.info
         src_cfg = write_json(tmp / "source.json", source_config(info))
-        cfg1 = destination_config(info, tmp, fail_on_rejections=True)
+        cfg1 = destination_config(info, tmp, fail_on_rejections=True, log_decisions=True)
         path1 = write_json(tmp / "destination1.json", cfg1)
         read = [source, "read", "--config", str(src_cfg), "--catalog", str(CATALOG)]
         write = [dest, "write", "--catalog", str(CATALOG), "--config"]
@@ -69,6 +69,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         controls1 = _controls(run1)
         platform_config = dict(controls1[-1]) if controls1 else dict(cfg1)
         platform_config["fail_on_rejections"] = False
+        platform_config["log_decisions"] = False  # the default: run 2 logs no decision line
         path2 = write_json(tmp / "destination2.json", platform_config)
         input2 = tmp / "source-output.jsonl"
         source_stderr = run_source_to_file(read, input2, cwd=REPO)
@@ -194,6 +195,20 @@ def test_no_secret_leaves_in_logs_states_or_rejected_records(runs):
         for line in runs[name].stdout.splitlines():
             if '"CONTROL"' not in line:
                 assert not leaks(line, rotated)
+
+
+def test_decisions_are_logged_only_when_asked(runs):
+    """`log_decisions` (run 1) logs a line per document decided; by default (run 2) none is built, and
+    the summary still counts every document."""
+    assert any(m.startswith("decision ") for m in _log_messages(runs["run1"]))
+    second = _log_messages(runs["run2"])
+    assert not [m for m in second if m.startswith("decision ")]
+    summary = json.loads(next(m for m in second if m.startswith("summary "))[len("summary ") :])
+    assert sum(sum((t.get("documents") or {}).get("invoice", {}).values()) for t in summary.values()) > 0
+
+
+def _log_messages(run: Any) -> list[str]:
+    return [m["log"]["message"] for m in _by_type(run, "LOG")]
 
 
 def test_summary_and_ignored_streams_are_logged_once(runs):

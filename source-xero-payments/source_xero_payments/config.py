@@ -25,7 +25,13 @@ from xero_client.settings import XeroAuth, XeroEndpoints
 NAME = "source-xero-payments"
 XERO_MAX_PAGE_SIZE = 1000
 # destination-xero's keys, accepted so that its config file can be this source's config or mapping file.
-XERO_DESTINATION_KEYS = ("split_policy", "dry_run", "rejected_records_path", "fail_on_rejections")
+XERO_DESTINATION_KEYS = (
+    "split_policy",
+    "dry_run",
+    "rejected_records_path",
+    "fail_on_rejections",
+    "log_decisions",
+)
 
 
 class ConfigError(ValueError):
