@@ -77,12 +77,20 @@ class RetryLedger:
         kind = stream_kind(stream)
         if kind not in self._failed:
             return updated
+        # Why no copy of what landed: a state passes every few hundred documents, and a set of every id
+        # landed this run (or the window's fingerprints) copied each time costs O(N) per state, O(N²) a
+        # run. Only the incoming `retry` (short) is checked against it, and the failed ids (short) are
+        # taken out of the fingerprints, which this state owns (each message is parsed afresh).
+        incoming = _ids(updated.get("retry"))
         with self._lock:
             failed = set(self._failed[kind])
-            landed = set(self._landed[kind])
-        retry = (_ids(updated.get("retry")) - landed) | failed
+            landed = self._landed[kind]
+            retry = {i for i in incoming if i not in landed} | failed
         fingerprints = updated.get("fingerprints")
-        if isinstance(fingerprints, Mapping) and failed:
+        if isinstance(fingerprints, dict) and failed:
+            for key in map(str, failed):  # the source writes each id as its plain digits (sync.py)
+                fingerprints.pop(key, None)
+        elif isinstance(fingerprints, Mapping) and failed:
             updated["fingerprints"] = {k: v for k, v in fingerprints.items() if _int(k) not in failed}
         if retry:
             updated["retry"] = sorted(retry)
