@@ -118,6 +118,16 @@ def _limits_note(results: dict[str, Any]) -> str | None:
             f"parallel and close to their serial minimum ({serial:,.0f} s): the organisations waited on "
             "each other."
         )
+    made = limits.get("made_limit_seconds")
+    if made is not None and median(made) > limit:
+        return (
+            f"- Wall time {wall:,.0f} s is {ratio:.2f}x the {limit:,.0f} s the limits allow for the floor's "
+            f"calls (limits scaled x{float(limits['factor']):g}), but the calls made need "
+            f"{median(made):,.0f} s by the same schedule: the reads above the floor push an organisation "
+            f"into another minute window (a window holds 60 calls), which no speed can win back. Against "
+            f"that minimum the wall is {wall / median(made):.2f}x: the rest is the connectors' CPU and "
+            "start-up (which do not shrink with the scale factor)."
+        )
     return (
         f"- Wall time {wall:,.0f} s is {ratio:.2f}x the {limit:,.0f} s the limits allow for the floor's "
         f"calls (limits scaled x{float(limits['factor']):g}; one organisation after another: "
