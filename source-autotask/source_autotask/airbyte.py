@@ -56,6 +56,7 @@ from connector_kit.distribution import DOCUMENTATION_URL
 from .check import check
 from .config import SourceConfig
 from .errors import RecordError
+from .fingerprints import Fingerprints
 from .schemas import load_schema
 from .spec import CONFIG_SCHEMA
 from .state import checked_state, refusal, shown
@@ -211,11 +212,21 @@ class AutotaskIncrementalStream(AutotaskStream, CheckpointMixin):
 
     @property
     def state(self) -> MutableMapping[str, Any]:
-        return dict(self.session.states.get(self.name, self._state_in))
+        return platform_state(self.session.states.get(self.name, self._state_in))
 
     @state.setter
     def state(self, value: MutableMapping[str, Any]) -> None:
         self._state_in = dict(value or {})
+
+
+def platform_state(state: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the core's state for the CDK, the fingerprints as their JSON text (an `orjson.Fragment`,
+    which the CDK's serialiser passes through and its orjson writes as it is): the same bytes as the dict
+    they stand for, without that dict of two strings per document being built (`fingerprints.py`)."""
+    return {
+        key: orjson.Fragment(value.json_text()) if isinstance(value, Fingerprints) else value
+        for key, value in state.items()
+    }
 
 
 def state_messages(raw: Any, where: str) -> list[AirbyteStateMessage]:

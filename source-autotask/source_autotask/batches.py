@@ -34,7 +34,7 @@ from autotask_client.client import AutotaskClient
 from autotask_client.errors import AutotaskApiError
 from autotask_client.query import MAX_IN_VALUES, F, Filter, Query, any_of, chunked
 
-from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order
+from .records.documents import CHARGE_ENTITIES, assemble_invoice, assemble_purchase_order, company_fields
 from .records.project import parse_datetime
 from .reference import ReferenceData
 
@@ -63,6 +63,7 @@ class DocumentBatches:
     def __init__(self, client: AutotaskClient, reference: ReferenceData, page_size: int) -> None:
         self.client = client
         self.reference = reference
+        reference.keep_only("Companies", company_fields())  # a batch holds one row per distinct customer
         self.page_size = page_size
         self._receiving_refused = False
         self._recent_refused = False

@@ -15,6 +15,7 @@ import orjson
 import pendulum
 import simplejson
 
+from .fingerprints import DIGEST_BYTES
 from .records.project import iso
 from .streams.specs import StreamSpec
 
@@ -42,6 +43,11 @@ def shown_date(moment: pendulum.DateTime) -> str:
 
 
 def fingerprint(record: Mapping[str, Any]) -> str:
+    """The record's fingerprint as a state holds it: 20 hex digits (`digest` says what is hashed)."""
+    return digest(record).hex()
+
+
+def digest(record: Mapping[str, Any]) -> bytes:
     """A short hash of the record's whole content (keys sorted, Decimals exact).
 
     The hashed text is simplejson's `dumps(record, use_decimal=True, sort_keys=True, separators=(",", ":"))`
@@ -55,7 +61,7 @@ def fingerprint(record: Mapping[str, Any]) -> str:
         text = simplejson.dumps(record, use_decimal=True, sort_keys=True, separators=(",", ":")).encode()
     if not text.isascii() or b"\x7f" in text:
         text = _NOT_PRINTABLE_ASCII.sub(_escaped, text.decode()).encode()
-    return hashlib.sha256(text).hexdigest()[:20]
+    return hashlib.sha256(text).digest()[:DIGEST_BYTES]  # the 20 hex digits a state holds, as 10 bytes
 
 
 # Dates and dataclasses go to `_decimal_text` too (refused there, so simplejson refuses them as before).

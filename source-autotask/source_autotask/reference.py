@@ -10,6 +10,10 @@ batch that used them (`release`): a charge is billed on one line, so no later ba
 An entity that only adds a detail (a billing code's department name) is read "optionally": a database
 that refuses it loses that detail, with one warning, and the sync goes on.
 Picklists are read once per entity (one `entityInformation/fields` call gives all of its picklists).
+An entity may be given the fields its readers use (`keep_only`): its rows fetched by id are then kept
+with those fields alone (names compared case-insensitively, as the projection matches them). A company row
+carries some 60 fields and its UDFs, a snapshot uses about 30, and a batch of invoices on a database of
+many customers holds one row per distinct customer: about half of that memory goes.
 """
 
 from __future__ import annotations
@@ -39,6 +43,17 @@ class ReferenceData:
         self._by_id: dict[str, OrderedDict[int, dict[str, Any] | None]] = {}
         self._picklists: dict[str, dict[str, dict[int, str]]] = {}
         self._unavailable: set[str] = set()
+        self._fields: dict[str, frozenset[str]] = {}
+
+    def keep_only(self, entity: str, fields: Iterable[str]) -> None:
+        """Keep the rows of `entity` fetched by id with these fields only (lowercase names; `id` always)."""
+        self._fields[entity] = frozenset({"id", *(name.lower() for name in fields)})
+
+    def _kept(self, entity: str, row: dict[str, Any]) -> dict[str, Any]:
+        fields = self._fields.get(entity)
+        if fields is None:
+            return row
+        return {key: value for key, value in row.items() if str(key).lower() in fields}
 
     def table(self, entity: str) -> dict[int, dict[str, Any]]:
         """Every row of a small entity, by id."""
@@ -108,15 +123,23 @@ class ReferenceData:
                     cache.move_to_end(i)  # used again: the last to go
                 else:
                     missing.append(i)
+            # Room is made before the fetch, not after: a batch whose customers are all new (a database
+            # of more customers than a batch has invoices) would otherwise hold two batches' rows at once.
+            # The oldest rows are not this call's (those were just moved to the end), as below.
+            self._forget_oldest(cache, len(cache) + len(missing) - max(REMEMBERED_ROWS, len(wanted)))
             for chunk in chunked(missing):
                 query = Query(entity, (F("id").in_(chunk),), max_records=self.page_size)
                 for row in self.client.query(query):
-                    cache[int(row["id"])] = row
+                    cache[int(row["id"])] = self._kept(entity, row)
                 for i in chunk:
                     cache.setdefault(i, None)
             # the least recently used go first; every id of this call is newer than all of them
-            for _ in range(len(cache) - max(REMEMBERED_ROWS, len(wanted))):
-                cache.popitem(last=False)
+            self._forget_oldest(cache, len(cache) - max(REMEMBERED_ROWS, len(wanted)))
+
+    @staticmethod
+    def _forget_oldest(cache: OrderedDict[int, dict[str, Any] | None], count: int) -> None:
+        for _ in range(count):
+            cache.popitem(last=False)
 
     def release(self, entity: str) -> None:
         """Forget the rows of `entity` fetched by id (a batch's charges, once the batch is assembled)."""

@@ -46,7 +46,8 @@ from autotask_client.query import F, Filter, Query, any_of, chunked
 
 from .batches import DocumentBatches, Held, NamedInvoices, Record
 from .config import SourceConfig
-from .naming import describe, fingerprint, shown_date
+from .fingerprints import SeenDocuments
+from .naming import describe, digest, shown_date
 from .pdfs import InvoicePdfs
 from .records.documents import picklist_label
 from .records.project import iso, parse_datetime, project
@@ -251,21 +252,24 @@ class SyncSession:
         pdfs = spec.name == "invoices" and self.config.invoice_pdfs
         wanted = forced | set(state.get("pdf_retry") or () if pdfs else ())  # emitted whatever their print
         old_cursor = parse_datetime(state.get("cursor"))
-        read = _WindowRead(newest=old_cursor)
+        # Whether the window returned an id matters only for the ids read by id afterwards: those asked
+        # for, and (purchase orders with a cursor) the orders received in the window, known only later.
+        watch = None if spec.name == "purchase_orders" and old_cursor is not None else wanted
+        read = _WindowRead(newest=old_cursor, watch=watch)
 
         def window_rows() -> Iterator[dict[str, Any]]:
             for raw in self.client.query(Query(spec.entity, filters, max_records=self.config.page_size)):
-                read.returned.add(int(raw["id"]))
+                read.saw(int(raw["id"]))
                 read.newest = self._newest(spec, raw, read.newest, start)
                 yield raw
 
         def emitted(rows: Iterable[dict[str, Any]], held: list[Held]) -> Iterator[Record]:
             for record in self.documents.assembled(spec.name, rows, held):
-                key, printed = str(record["id"]), fingerprint(record)
+                key, printed = record["id"], digest(record)
                 # a purchase order's receivedDate moves too: it keeps the fingerprint as long as the others
                 dates = [parse_datetime(record.get(name)) for name in (*spec.cursor_fields, "receivedDate")]
-                read.seen[key] = (printed, _micros(max((d for d in dates if d is not None), default=None)))
-                if previous.get(key) != printed or record["id"] in wanted:
+                read.seen.put(key, printed, _micros(max((d for d in dates if d is not None), default=None)))
+                if not previous or previous.get(str(key)) != printed.hex() or key in wanted:
                     yield record
 
         retry_held: list[Held] = []
@@ -283,13 +287,9 @@ class SyncSession:
         if newest is not None:
             keep_from = _micros(newest.subtract(days=self.config.lookback_days)) or 0  # never None here
             out["cursor"] = iso(newest)
-            out["fingerprints"] = {
-                key: fingerprint
-                for key, (fingerprint, latest) in read.seen.items()
-                if latest is not None and latest >= keep_from
-            }
+            out["fingerprints"] = read.seen.kept(keep_from)  # compact, written by the adapters as it is
         elif previous or read.seen:  # no date to keep by (nothing dated up to the start yet): keep them all
-            out["fingerprints"] = {**previous, **{key: fp for key, (fp, _) in read.seen.items()}}
+            out["fingerprints"] = {**previous, **dict(read.seen.items())}
         if retry is not None:
             out["retry"] = self._kept_retry(spec, forced, read.returned)
         if pdfs and self.pdfs.failed:
@@ -373,10 +373,15 @@ class _WindowRead:
     """What a window read has seen so far: the cursor it reached, ids returned, fingerprints, held ones."""
 
     newest: pendulum.DateTime | None
+    watch: set[int] | None  # the ids whose return is remembered (None: all)
     returned: set[int] = field(default_factory=set)
-    # id -> (fingerprint, latest date as UTC microseconds): one per document of the window, so kept small
-    seen: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    # id -> (fingerprint, latest date as UTC microseconds): one per document of the window, so compact
+    seen: SeenDocuments = field(default_factory=SeenDocuments)
     held: list[Held] = field(default_factory=list)
+
+    def saw(self, key: int) -> None:
+        if self.watch is None or key in self.watch:
+            self.returned.add(key)
 
 
 _EPOCH_DAY = 719163  # date(1970, 1, 1).toordinal()

@@ -36,13 +36,23 @@ from typing import Any
 
 from ..errors import RecordError
 from ..reference import ReferenceData
-from .project import project
+from .project import project, schema_fields
 
 CHARGE_ENTITIES = (
     ("ticketChargeID", "TicketCharges"),
     ("projectChargeID", "ProjectCharges"),
     ("contractChargeID", "ContractCharges"),
 )
+
+
+def company_fields() -> set[str]:
+    """The lowercase names of the company fields `company_snapshot` reads (the invoice's `company` and the
+    purchase order's `vendor`): the reference keeps company rows with these alone (`reference.py`)."""
+    return {
+        low
+        for stream, key in (("invoices", "company"), ("purchase_orders", "vendor"))
+        for _, low, _ in schema_fields(stream, (key,))
+    } | {"taxregionid", "countryid", "billtocountryid"}
 
 
 def company_snapshot(ref: ReferenceData, company_id: Any, owner: str, stream: str) -> dict[str, Any]:
