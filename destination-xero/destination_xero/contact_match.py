@@ -41,7 +41,7 @@ _HOW = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KnownCompany:
     """What matching needs of an Autotask company; kept for every company a run sees (it is small)."""
 

@@ -148,6 +148,17 @@ def _paged(client: XeroClient, tenant_id: str, collection: str, params: Mapping[
         page += 1
 
 
+KEPT_CONTACT_FIELDS = (
+    "ContactID",
+    "ContactNumber",
+    "AccountNumber",
+    "Name",
+    "ContactStatus",
+    "EmailAddress",
+    "TaxNumber",
+)
+
+
 class ContactIndex:
     """The organisation's contacts by ContactNumber, AccountNumber and folded name, one entry per ContactID
     (a contact written back replaces its earlier version, so a rewritten contact is never two candidates)."""
@@ -163,10 +174,10 @@ class ContactIndex:
             self.add(dict(contact))
 
     def add(self, contact: dict[str, Any]) -> None:
-        # Only the plain fields are kept: matching and the update comparison read nothing nested (the
-        # addresses and phones are never compared), and Xero's answers carry groups, persons, balances
-        # and payment terms that would make the index grow by a kilobyte a contact over a long run.
-        contact = {k: v for k, v in contact.items() if not isinstance(v, list | dict)}
+        # Only the fields matching reads and the update comparison compares (mapping_contact.py writes no
+        # other plain field; addresses and phones are never compared): Xero's answers carry twenty more,
+        # groups, persons and balances, which made the index grow by a kilobyte a contact over a long run.
+        contact = {k: contact[k] for k in KEPT_CONTACT_FIELDS if k in contact}
         key = str(contact.get("ContactID") or "")
         old = self.by_id.pop(key, None) if key else None
         if old is not None:
