@@ -11,8 +11,8 @@ checked absent from everything written or printed.
 Durations on the 2-core machine: `--quick` about 1 minute; the default sizes about 13 minutes
 (estimated: the earlier 9 minutes plus the Singer syncs, the plain script and the start-up figures);
 `--memory-sizes 100000` adds one first sync of 100,000 invoices (408,458 lines): about 15 s to build the
-dataset's facts, 32 s for the sandbox to be ready (2.4 GB), then the sync at the measured throughput
-(roughly 8-11 minutes at 600-900 lines/s).
+dataset's facts, 45 s for the sandbox to be ready (2.4 GB), then the sync at the measured throughput
+(about 5 minutes at 1,400 lines/s).
 """
 
 from __future__ import annotations
@@ -248,7 +248,7 @@ def measure_limits(size: int, factor: float, runs: int, say: Callable[[str], Non
 def measure_memory(size: int, say: Callable[[str], None]) -> dict[str, Any]:
     """One Airbyte first sync at N (limits off): peak RSS of source and destination, and how long it took."""
     started = time.monotonic()
-    say(f"\nN = {size:,}: one first sync for memory (bench:100000: roughly 10 minutes on 2 cores)")
+    say(f"\nN = {size:,}: one first sync for memory (bench:100000: about 6 minutes on 2 cores)")
     invoices, lines = dataset_facts(size)
     with running_sandbox(f"bench:{size}", seed=1, rate_limits="off", timeout=1800) as running:
         ready = time.monotonic() - started
@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--memory-sizes",
         default="",
-        help="extra N for one first sync each, memory only, e.g. 100000 (roughly 10 minutes on 2 cores)",
+        help="extra N for one first sync each, memory only, e.g. 100000 (about 6 minutes on 2 cores)",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the peer (tap-xero) comparison")
     parser.add_argument("--quick", action="store_true", help="tiny N, one run: a smoke test of the benchmark")
