@@ -201,7 +201,7 @@ def _owner(
     if owner_id is None or owner_id == CONTESTED:
         if not owned_by_another(contact, _key(company, prefix), prefix):
             return ""
-        owner_id = _company_of(str(contact.get("ContactNumber") or ""), prefix)
+        owner_id = company_of(str(contact.get("ContactNumber") or ""), prefix)
     if owner_id is None or owner_id == company.id:
         return ""
     owner = pool.get(owner_id)
@@ -278,7 +278,7 @@ def _belongs_elsewhere(
     )
 
 
-def _company_of(contact_number: str, prefix: str) -> int | None:
+def company_of(contact_number: str, prefix: str) -> int | None:
     if not prefix or not contact_number.casefold().startswith(prefix.casefold()):
         return None
     tail = contact_number[len(prefix) :]

@@ -28,6 +28,7 @@ from typing import Any
 from xero_client.client import XeroClient
 
 from .config import Tenant
+from .contact_links import CompanyLinks
 from .contact_match import KnownCompany, resolve_contacts
 from .documents import Document
 from .inventory import is_tracked, untracked_notice
@@ -78,6 +79,7 @@ class Resolver:
         self.items: dict[str, dict[str, Any]] | None = None
         self.notice = notice  # a warning for the run summary (outcome.py), said once
         self.held: list[Document] = []  # documents whose contact write waits for a fuller batch
+        self._links = CompanyLinks()
         self._noted_untracked: set[str] = set()
 
     # ---- contacts --------------------------------------------------------------------------------------
@@ -118,7 +120,9 @@ class Resolver:
         companies = list(companies)
         plan = _ContactPlan()
         known = {**self.known_companies, **{c.id: KnownCompany.of(c) for c in companies}}
-        matches = resolve_contacts(index, rules.match, rules.contact_number_prefix, known.values())
+        prefix = rules.contact_number_prefix
+        pool = self._links.linked(index, prefix, known, (c.id for c in companies))  # contact_links.py
+        matches = resolve_contacts(index, rules.match, prefix, pool.values())
         for company in companies:
             wanted = self.mapper.contact(company)
             outcome = matches[company.id]
