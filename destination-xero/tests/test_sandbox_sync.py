@@ -172,6 +172,15 @@ def read(config: Config, tenant: str, path: str, **params: Any) -> Any:
     return XeroClient(config).get(tenant, path, params)
 
 
+def read_invoices(config: Config, tenant: str, numbers: list[str]) -> list[dict[str, Any]]:
+    """The Xero invoices under these numbers, 50 numbers a read."""
+    got: list[dict[str, Any]] = []
+    for start in range(0, len(numbers), 50):
+        params = {"InvoiceNumbers": ",".join(numbers[start : start + 50]), "page": 1}
+        got += read(config, tenant, "Invoices", **params)["Invoices"]
+    return got
+
+
 def by_action(decisions: list[dict[str, Any]], kind: str) -> dict[str, str]:
     return {d["key"]: d["action"] for d in decisions if d["kind"] == kind}
 
@@ -479,10 +488,7 @@ def test_faults_and_resets_never_duplicate(tmp_path):
         _, decisions = run(config, records)
         assert {d["action"] for d in decisions if d["kind"] == "invoice"} == {"unchanged"}
         uk = tenants(sb)[UK]
-        got = []
-        for start in range(0, len(numbers), 50):
-            params = {"InvoiceNumbers": ",".join(numbers[start : start + 50]), "page": 1}
-            got += read(config, uk, "Invoices", **params)["Invoices"]
+        got = read_invoices(config, uk, numbers)
         assert sorted(i["InvoiceNumber"] for i in got) == numbers  # each exactly once
 
 
@@ -638,10 +644,7 @@ def test_rerun_after_a_crash_mid_batch_creates_no_duplicates(fresh, tmp_path):
     actions = by_action(decisions, "invoice")
     assert list(actions.values()).count("unchanged") == 50 and list(actions.values()).count("create") == 25
     uk = tenants(fresh)[UK]
-    got = []
-    for start in range(0, len(numbers), 50):
-        params = {"InvoiceNumbers": ",".join(numbers[start : start + 50]), "page": 1}
-        got += read(config, uk, "Invoices", **params)["Invoices"]
+    got = read_invoices(config, uk, numbers)
     assert sorted(i["InvoiceNumber"] for i in got) == numbers
 
 
@@ -911,10 +914,7 @@ def test_new_contacts_are_written_in_full_batches_across_cycles(fresh, tmp_path,
     contact_posts = [w for w in writes(fresh) if w["path"].endswith("/Contacts")]
     assert len(contact_posts) == 3, [w["path"] for w in writes(fresh)]
     uk = tenants(fresh)[UK]
-    got = []
-    for start in range(0, len(numbers), 50):
-        params = {"InvoiceNumbers": ",".join(numbers[start : start + 50]), "page": 1}
-        got += read(config, uk, "Invoices", **params)["Invoices"]
+    got = read_invoices(config, uk, numbers)
     assert sorted(i["InvoiceNumber"] for i in got) == numbers
     assert len({i["Contact"]["ContactID"] for i in got}) == 120
 
